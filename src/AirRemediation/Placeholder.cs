@@ -1,0 +1,2 @@
+namespace AirRemediation;
+internal static class Placeholder { }
