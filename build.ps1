@@ -1,0 +1,159 @@
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the AirRemediation module.
+
+.DESCRIPTION
+    One entry point for developers and CI. Every task builds first, so each one works on a fresh clone after
+    `dotnet tool restore`.
+
+    Build  publishes the module to out/AirRemediation/<version>/ (cmdlet assembly, manifest and formats next to
+           each other; the Engine and all its dependencies in Dependencies/) and the tenant simulator to out/simulator/.
+    Test   runs the xunit suites, then the Pester suites in a child pwsh against the published module, and ends
+           with one line "N passed, N failed" counting both.
+    Demo   starts the tenant simulator, imports the built module, signs in and walks through what works.
+
+.PARAMETER Task
+    Build, Test or Demo.
+
+.PARAMETER Configuration
+    Debug or Release (default Release).
+
+.PARAMETER Tag
+    Test only: run just the tests with this tag (xunit trait Category=<Tag>, Pester -Tag <Tag>), for example Fault.
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Demo
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    [string] $Tag
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = $PSScriptRoot
+$version = (Import-PowerShellDataFile (Join-Path $root 'AirRemediation.psd1')).ModuleVersion
+$outRoot = Join-Path $root 'out'
+$moduleOut = Join-Path $outRoot "AirRemediation/$version"
+$simulatorOut = Join-Path $outRoot 'simulator'
+$resultsDir = Join-Path $outRoot 'test-results'
+
+function Invoke-Dotnet {
+    # Every dotnet call goes through here so that no failing exit code is ever ignored.
+    # Plain $args, not a param block: dotnet's own switches (-o, -c) must not bind to common parameters.
+    $Arguments = [string[]] $args
+    Write-Host "dotnet $($Arguments -join ' ')" -ForegroundColor DarkGray
+    & dotnet @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-ChildPwsh {
+    # A fresh pwsh of the same version as this one, without profile.
+    param([string[]] $Arguments)
+    $host_ = [Environment]::ProcessPath
+    if ((Split-Path $host_ -Leaf) -like 'dotnet*') {
+        & $host_ (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive @Arguments | Out-Host
+    } else {
+        & $host_ -NoProfile -NonInteractive @Arguments | Out-Host
+    }
+    return $LASTEXITCODE
+}
+
+function Invoke-Build {
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Engine') -c $Configuration -o (Join-Path $moduleOut 'Dependencies') --nologo
+    Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation') -c $Configuration -o $moduleOut --nologo
+    Copy-Item (Join-Path $root 'AirRemediation.psd1') $moduleOut
+    Copy-Item (Join-Path $root 'src/AirRemediation/Formats/*.ps1xml') $moduleOut
+    # The cmdlet folder must not carry an Engine copy: the one loaded is in Dependencies/.
+    Get-ChildItem $moduleOut -File -Filter 'AirRemediation.Engine.*' | Remove-Item -Force
+    Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Simulator') -c $Configuration -o $simulatorOut --nologo
+    Write-Host "Module: $moduleOut"
+}
+
+function Get-TrxCounts {
+    param([string] $Directory)
+    $passed = 0; $failed = 0
+    foreach ($file in Get-ChildItem $Directory -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
+        [xml] $trx = Get-Content $file.FullName -Raw
+        $c = $trx.TestRun.ResultSummary.Counters
+        $passed += [int] $c.passed
+        $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout + [int] $c.aborted
+    }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $resultsDir | Out-Null
+
+    Invoke-Dotnet build (Join-Path $root 'AirRemediation.sln') -c $Configuration --nologo
+    $xunit = [pscustomobject]@{ Passed = 0; Failed = 0 }
+    # One dotnet test per project, each with its own TRX file name, so no result file can overwrite another.
+    foreach ($project in Get-ChildItem (Join-Path $root 'tests') -Filter '*.Tests.csproj' -Recurse) {
+        $trxDir = Join-Path $resultsDir "xunit/$($project.BaseName)"
+        $xunitArgs = @('test', $project.FullName, '-c', $Configuration, '--no-build', '--nologo',
+            '--logger', "trx;LogFileName=$($project.BaseName).trx", '--logger', 'console;verbosity=minimal', '--results-directory', $trxDir)
+        if ($Tag) { $xunitArgs += @('--filter', "Category=$Tag") }
+        Write-Host "dotnet $($xunitArgs -join ' ')" -ForegroundColor DarkGray
+        & dotnet @xunitArgs | Out-Host
+        $exit = $LASTEXITCODE
+        $counts = Get-TrxCounts $trxDir
+        if ($exit -ne 0 -and $counts.Failed -eq 0) {
+            # dotnet test failed without a failing test (a crash, a filter matching nothing): count it, never hide it.
+            $counts.Failed = 1
+        }
+        $xunit.Passed += $counts.Passed
+        $xunit.Failed += $counts.Failed
+    }
+
+    $pesterResult = Join-Path $resultsDir 'pester.json'
+    $pesterArgs = @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
+        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
+        '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'),
+        '-ResultPath', $pesterResult)
+    if ($Tag) { $pesterArgs += @('-Tag', $Tag) }
+    $pesterExit = Invoke-ChildPwsh $pesterArgs
+    $pester = if (Test-Path $pesterResult) { Get-Content $pesterResult -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    Write-Host ''
+    Write-Host "xunit:  $($xunit.Passed) passed, $($xunit.Failed) failed"
+    Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    # The one line CI reads; it must be the last line printed.
+    Write-Output "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $demoArgs = @('-File', (Join-Path $root 'tests/Demo/Invoke-Demo.ps1'),
+        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
+        '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'))
+    $exit = Invoke-ChildPwsh $demoArgs
+    if ($exit -ne 0) { throw "The demo failed (exit code $exit)." }
+}
+
+Push-Location $root
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+    }
+}
+finally {
+    Pop-Location
+}

@@ -1,0 +1,119 @@
+using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Http;
+
+namespace AirRemediation.Engine.Auth;
+
+/// <summary>
+/// One signed-in connection: the credential, the endpoints, the shared HTTP pipeline, and what the tokens say about
+/// the identity. Created by <see cref="ConnectAsync"/>, which proves the sign-in works before returning.
+/// </summary>
+public sealed class AirSession : IDisposable
+{
+    private readonly HttpMessageHandler handler;
+
+    private AirSession(ConnectionRequest request, CloudEnvironment cloud, Uri graph, Uri exchange, Uri authority,
+        TokenProvider tokens, HttpMessageHandler handler, TimeProvider clock)
+    {
+        Method = request.Method;
+        Cloud = cloud;
+        GraphEndpoint = graph;
+        ExchangeEndpoint = exchange;
+        AuthorityHost = authority;
+        Tokens = tokens;
+        this.handler = handler;
+        Clock = clock;
+        ClientId = request.ClientId;
+        ManagedIdentityClientId = request.ManagedIdentityClientId;
+        StorePath = request.StorePath;
+        ConnectedAt = clock.GetUtcNow();
+    }
+
+    public SignInMethod Method { get; }
+    public CloudEnvironment Cloud { get; }
+    public Uri GraphEndpoint { get; }
+    public Uri ExchangeEndpoint { get; }
+    public Uri AuthorityHost { get; }
+    public string? ClientId { get; private set; }
+    public string? ManagedIdentityClientId { get; }
+    public string? StorePath { get; }
+    public DateTimeOffset ConnectedAt { get; }
+    public TimeProvider Clock { get; }
+
+    /// <summary>What the Graph token says (tenant, identity, roles, scopes, directory roles).</summary>
+    public TokenClaims GraphClaims { get; private set; } = new();
+
+    /// <summary>What the Exchange token says; null when no Exchange token could be had.</summary>
+    public TokenClaims? ExchangeClaims { get; private set; }
+
+    /// <summary>Why there is no Exchange token, in plain words; null when there is one.</summary>
+    public string? ExchangeUnavailableReason { get; private set; }
+
+    public string TenantId => GraphClaims.TenantId ?? string.Empty;
+
+    /// <summary>The signed-in user's UPN, or the application's display name (or id) for app-only sign-in.</summary>
+    public string Identity => GraphClaims.UserPrincipalName ?? GraphClaims.AppDisplayName ?? GraphClaims.AppId ?? "unknown";
+
+    public bool IsUser => GraphClaims.IsUser;
+
+    public DateTimeOffset? GraphTokenExpiresOn => Tokens.ExpiresOn(ServiceKind.Graph);
+    public DateTimeOffset? ExchangeTokenExpiresOn => Tokens.ExpiresOn(ServiceKind.Exchange);
+
+    internal TokenProvider Tokens { get; }
+    internal HttpMessageHandler Handler => handler;
+
+    /// <summary>A token for a service, renewed ahead of expiry. Internal: tokens never leave the Engine.</summary>
+    internal ValueTask<string> GetTokenAsync(ServiceKind kind, CancellationToken ct, bool forceRefresh = false) =>
+        Tokens.GetAsync(kind, ct, forceRefresh);
+
+    /// <summary>Signs in, fetches a Graph token (required) and an Exchange token (optional), and reads their claims.</summary>
+    public static async Task<AirSession> ConnectAsync(ConnectionRequest request, CancellationToken ct, TimeProvider? clock = null)
+    {
+        clock ??= TimeProvider.System;
+        var cloud = CloudEnvironment.Parse(request.Environment);
+        var authority = request.AuthorityHost ?? cloud.Authority;
+        if (authority.Scheme != Uri.UriSchemeHttps)
+            throw new AirException(AirErrorKind.InvalidInput,
+                $"-AuthorityHost '{authority}' must be an https address (Entra and the simulator both serve tokens over TLS).", authority.ToString());
+        var graph = request.GraphEndpoint ?? cloud.Graph;
+        var exchange = request.ExchangeEndpoint ?? cloud.Exchange;
+        foreach (var (name, uri) in new[] { ("GraphEndpoint", graph), ("ExchangeEndpoint", exchange) })
+        {
+            if (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && HttpPipeline.IsLoopback(uri)))
+                throw new AirException(AirErrorKind.InvalidInput,
+                    $"-{name} '{uri}' must be https (plain http is accepted only on loopback, for the simulator).", uri.ToString());
+        }
+        var custom = request.AuthorityHost is not null && !CloudEnvironment.All.Any(e => e.Authority == request.AuthorityHost);
+
+        var handler = HttpPipeline.Create();
+        var credential = CredentialFactory.Create(request, authority, custom, handler);
+        var session = new AirSession(request, cloud, graph, exchange, authority, new TokenProvider(credential, cloud, clock), handler, clock);
+        try
+        {
+            var graphToken = await session.GetTokenAsync(ServiceKind.Graph, ct).ConfigureAwait(false);
+            session.GraphClaims = TokenClaims.Parse(graphToken);
+            session.ClientId ??= session.GraphClaims.AppId;
+            try
+            {
+                var exToken = await session.GetTokenAsync(ServiceKind.Exchange, ct).ConfigureAwait(false);
+                session.ExchangeClaims = TokenClaims.Parse(exToken);
+            }
+            catch (AirException e) when (e.Kind is AirErrorKind.AuthenticationFailed)
+            {
+                session.ExchangeUnavailableReason = e.Message;
+                AirLog.Current.Warning($"Connected to Graph, but not to Exchange Online: {e.Message} URL blocking and mailbox forwarding need Exchange.");
+            }
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Tokens.Clear();
+        handler.Dispose();
+    }
+}

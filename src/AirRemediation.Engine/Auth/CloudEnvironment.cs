@@ -1,0 +1,34 @@
+namespace AirRemediation.Engine.Auth;
+
+/// <summary>
+/// The endpoints of one Microsoft cloud. Values from Microsoft's national-cloud tables:
+/// Graph and login hosts from learn.microsoft.com/graph/deployments; Exchange Online hosts from the
+/// ExchangeEnvironmentName values of Connect-ExchangeOnline (O365Default, O365USGovGCCHigh, O365USGovDoD, O365China).
+/// </summary>
+public sealed record CloudEnvironment(string Name, Uri Graph, Uri Authority, Uri Exchange)
+{
+    public static readonly CloudEnvironment Global = new(
+        "Global", new Uri("https://graph.microsoft.com/v1.0"), new Uri("https://login.microsoftonline.com/"), new Uri("https://outlook.office365.com/"));
+
+    public static readonly CloudEnvironment USGovernment = new(
+        "USGovernment", new Uri("https://graph.microsoft.us/v1.0"), new Uri("https://login.microsoftonline.us/"), new Uri("https://outlook.office365.us/"));
+
+    public static readonly CloudEnvironment USGovernmentDoD = new(
+        "USGovernmentDoD", new Uri("https://dod-graph.microsoft.us/v1.0"), new Uri("https://login.microsoftonline.us/"), new Uri("https://webmail.apps.mil/"));
+
+    public static readonly CloudEnvironment China = new(
+        "China", new Uri("https://microsoftgraph.chinacloudapi.cn/v1.0"), new Uri("https://login.chinacloudapi.cn/"), new Uri("https://partner.outlook.cn/"));
+
+    public static IReadOnlyList<CloudEnvironment> All { get; } = [Global, USGovernment, USGovernmentDoD, China];
+
+    public static CloudEnvironment Parse(string name) =>
+        All.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new AirException(AirErrorKind.InvalidInput,
+            $"Unknown environment '{name}'. Use one of: {string.Join(", ", All.Select(e => e.Name))}.", name);
+
+    /// <summary>The token scope for Graph: the Graph host with <c>/.default</c>, as every Microsoft cloud issues it.</summary>
+    public string GraphScope => $"{Graph.GetLeftPart(UriPartial.Authority)}/.default";
+
+    /// <summary>The token scope for the Exchange admin API.</summary>
+    public string ExchangeScope => $"{Exchange.GetLeftPart(UriPartial.Authority)}/.default";
+}

@@ -1,0 +1,28 @@
+using AirRemediation.Engine.Auth;
+
+namespace AirRemediation.Infrastructure;
+
+internal static class ConnectionMapper
+{
+    public static AirConnection ToOutput(AirSession s) => new()
+    {
+        TenantId = s.TenantId,
+        Identity = s.Identity,
+        IdentityType = s.IsUser ? "User" : "Application",
+        SignInMethod = s.Method.ToString(),
+        ClientId = s.ClientId,
+        Environment = s.Cloud.Name,
+        GraphEndpoint = s.GraphEndpoint,
+        ExchangeEndpoint = s.ExchangeEndpoint,
+        AuthorityHost = s.AuthorityHost,
+        GraphPermissions = [.. s.GraphClaims.Roles, .. s.GraphClaims.Scopes],
+        ExchangePermissions = s.ExchangeClaims is null ? [] : [.. s.ExchangeClaims.Roles, .. s.ExchangeClaims.Scopes],
+        DirectoryRoles = [.. s.GraphClaims.DirectoryRoleIds.Select(DirectoryRoles.NameOf)],
+        GraphTokenExpiresOn = s.GraphTokenExpiresOn,
+        ExchangeTokenExpiresOn = s.ExchangeTokenExpiresOn,
+        ExchangeConnected = s.ExchangeClaims is not null,
+        ExchangeStatus = s.ExchangeUnavailableReason ?? "Connected",
+        ActionStore = s.StorePath,
+        ConnectedAt = s.ConnectedAt,
+    };
+}

@@ -1,2 +1,0 @@
-namespace AirRemediation;
-internal static class Placeholder { }

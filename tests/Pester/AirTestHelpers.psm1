@@ -1,0 +1,86 @@
+# Shared helpers for the Pester suites: start and stop the tenant simulator, read its observability endpoints,
+# run a script in a fresh pwsh. Nothing here talks to anything but loopback.
+
+$script:Simulators = [System.Collections.Generic.List[object]]::new()
+
+function Start-AirSimulator {
+    <# Starts the simulator as a process and returns its endpoints (the ready line) plus the process. #>
+    param(
+        [string] $Scenario = (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json'),
+        [string[]] $ExtraArguments = @(),
+        [int] $TimeoutSeconds = 60
+    )
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @($env:AIR_SIMULATOR_PATH, '--scenario', $Scenario, '--port', '0') + $ExtraArguments) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($psi)
+    # Drain stderr so the simulator never blocks on a full pipe.
+    $null = $process.StandardError.ReadToEndAsync()
+    $lineTask = $process.StandardOutput.ReadLineAsync()
+    if (-not $lineTask.Wait([TimeSpan]::FromSeconds($TimeoutSeconds)) -or -not $lineTask.Result) {
+        try { $process.Kill($true) } catch { }
+        throw "The simulator did not print its ready line within $TimeoutSeconds s."
+    }
+    $ready = $lineTask.Result | ConvertFrom-Json
+    $ready | Add-Member -NotePropertyName Process -NotePropertyValue $process
+    $script:Simulators.Add($ready)
+    $ready
+}
+
+function Stop-AirSimulator {
+    param([Parameter(ValueFromPipeline)] $Simulator)
+    process {
+        if ($Simulator -and $Simulator.Process -and -not $Simulator.Process.HasExited) {
+            try { $Simulator.Process.Kill($true) } catch { }
+            $null = $Simulator.Process.WaitForExit(10000)
+        }
+    }
+}
+
+function Get-AirScenario {
+    param([string] $Path = (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json'))
+    Get-Content $Path -Raw | ConvertFrom-Json
+}
+
+function Invoke-SimulatorApi {
+    param([Parameter(Mandatory)] $Simulator, [Parameter(Mandatory)] [string] $Path, [string] $Method = 'GET', $Body)
+    $params = @{ Uri = "$($Simulator.http)$Path"; Method = $Method }
+    if ($null -ne $Body) { $params.Body = ($Body | ConvertTo-Json -Depth 10); $params.ContentType = 'application/json' }
+    Invoke-RestMethod @params
+}
+
+function Get-SimulatorConnectParameters {
+    <# The endpoint overrides that point Connect-AirService at a running simulator. #>
+    param([Parameter(Mandatory)] $Simulator)
+    @{
+        AuthorityHost    = [uri] $Simulator.authority
+        GraphEndpoint    = [uri] $Simulator.graph
+        ExchangeEndpoint = [uri] $Simulator.exchange
+    }
+}
+
+function Invoke-ChildPwsh {
+    <# Runs a script in a fresh pwsh (same version, no profile) and returns its output lines and exit code. #>
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) ("air-child-" + [guid]::NewGuid().ToString('n') + '.ps1')
+    Set-Content -Path $file -Value $Script
+    $saved = @{}
+    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+    try {
+        $exe = [Environment]::ProcessPath
+        $output = if ((Split-Path $exe -Leaf) -like 'dotnet*') {
+            & $exe (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file 2>&1
+        } else {
+            & $exe -NoProfile -NonInteractive -File $file 2>&1
+        }
+        [pscustomobject]@{ Output = @($output | ForEach-Object { "$_" }); ExitCode = $LASTEXITCODE }
+    }
+    finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+        Remove-Item $file -ErrorAction SilentlyContinue
+    }
+}
+
+Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh
