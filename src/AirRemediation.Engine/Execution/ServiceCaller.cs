@@ -1,0 +1,118 @@
+using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Http;
+
+namespace AirRemediation.Engine.Execution;
+
+/// <summary>
+/// The one retry loop every service call of a run goes through: per-mailbox gate and global cap, Retry-After
+/// honoured for the mailbox that was throttled, exponential backoff with jitter for 5xx/timeouts/dropped
+/// connections, one token renewal on 401, no retry of any other 4xx. Before re-sending a write that may have been
+/// applied, it asks <c>verify</c> whether it was — so nothing is done twice.
+/// </summary>
+internal sealed class ServiceCaller(RetryOptions options, ThrottleRegistry throttle, ExecutionMetrics metrics)
+{
+    private static readonly AsyncLocal<bool> ForceRefresh = new();
+
+    /// <summary>Set while a request is re-sent after a 401: the token source must fetch a new token.</summary>
+    public static bool ForceRefreshRequested => ForceRefresh.Value;
+
+    public RetryOptions Options => options;
+    public ExecutionMetrics Metrics => metrics;
+    public TimeProvider Clock => throttle.Clock;
+
+    public async Task<T> CallAsync<T>(string? mailbox, Func<CancellationToken, Task<T>> call, CancellationToken ct,
+        Func<CancellationToken, Task<T?>>? verify = null) where T : class
+    {
+        var attempt = 0;
+        var transient = 0;
+        var throttledFor = TimeSpan.Zero;
+        var throttledCount = 0;
+        var refreshed = false;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            ServiceCallException failure;
+            using (await throttle.EnterAsync(mailbox, ct).ConfigureAwait(false))
+            {
+                HttpAttempt.Current = attempt;
+                metrics.AddRequest();
+                try
+                {
+                    return await call(ct).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    failure = ServiceErrorClassifier.Classify(e, Clock.GetUtcNow(), ct) ?? throw Rethrow(e);
+                }
+                finally
+                {
+                    ForceRefresh.Value = false;
+                }
+            }
+
+            attempt++;
+            switch (failure.Kind)
+            {
+                case FailureKind.Throttled:
+                {
+                    metrics.AddThrottled();
+                    throttledCount++;
+                    var delay = ThrottleDelay(failure, throttledCount, mailbox);
+                    throttledFor += delay;
+                    if (throttledFor > options.MaxThrottleWait) throw failure;
+                    throttle.Pause(mailbox, delay);
+                    if (mailbox is null) await Task.Delay(delay, Clock, ct).ConfigureAwait(false);
+                    break;
+                }
+                case FailureKind.Transient:
+                    metrics.AddTransient();
+                    if (++transient >= options.MaxTransientAttempts) throw failure;
+                    await Task.Delay(Backoff(transient), Clock, ct).ConfigureAwait(false);
+                    break;
+                case FailureKind.Unauthorized when !refreshed:
+                    refreshed = true;
+                    ForceRefresh.Value = true;
+                    break;
+                default:
+                    throw failure;
+            }
+            metrics.AddRetry();
+
+            if (verify is not null && failure.MayHaveApplied)
+            {
+                // The write may have happened although we got no success answer; find out before sending it again.
+                var applied = await verify(ct).ConfigureAwait(false);
+                if (applied is not null) return applied;
+            }
+        }
+    }
+
+    private TimeSpan ThrottleDelay(ServiceCallException failure, int count, string? mailbox)
+    {
+        var target = mailbox ?? "the service";
+        if (failure.RetryAfter is { } ra)
+        {
+            if (ra <= options.MaxRetryAfter) return ra < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : ra;
+            AirLog.Current.Warning($"Throttled on {target} with Retry-After {ra.TotalSeconds:0} s; waiting the cap of {options.MaxRetryAfter.TotalSeconds:0} s instead.");
+            return options.MaxRetryAfter;
+        }
+        if (!string.IsNullOrWhiteSpace(failure.RetryAfterRaw))
+            AirLog.Current.Warning($"Throttled on {target} with an unreadable Retry-After '{failure.RetryAfterRaw}'; backing off exponentially.");
+        return Backoff(count);
+    }
+
+    /// <summary>Exponential, capped, with ±50% jitter so that many waiting requests do not come back together.</summary>
+    private TimeSpan Backoff(int attempt)
+    {
+        var raw = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16));
+        var capped = Math.Min(raw, options.MaxDelay.TotalMilliseconds);
+        var jittered = capped * (0.5 + Random.Shared.NextDouble());
+        return TimeSpan.FromMilliseconds(jittered);
+    }
+
+    private static Exception Rethrow(Exception e)
+    {
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+        return e;
+    }
+}
