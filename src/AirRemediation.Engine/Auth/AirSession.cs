@@ -1,5 +1,8 @@
 using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Store;
+using Microsoft.Graph;
 
 namespace AirRemediation.Engine.Auth;
 
@@ -10,6 +13,9 @@ namespace AirRemediation.Engine.Auth;
 public sealed class AirSession : IDisposable
 {
     private readonly HttpMessageHandler handler;
+    private readonly Lazy<GraphServiceClient> graphClient;
+    private readonly SemaphoreSlim storeGate = new(1, 1);
+    private IActionStore? store;
 
     private AirSession(ConnectionRequest request, CloudEnvironment cloud, Uri graph, Uri exchange, Uri authority,
         TokenProvider tokens, HttpMessageHandler handler, TimeProvider clock)
@@ -26,6 +32,7 @@ public sealed class AirSession : IDisposable
         ManagedIdentityClientId = request.ManagedIdentityClientId;
         StorePath = request.StorePath;
         ConnectedAt = clock.GetUtcNow();
+        graphClient = new Lazy<GraphServiceClient>(() => GraphClientBuilder.Create(this));
     }
 
     public SignInMethod Method { get; }
@@ -60,6 +67,25 @@ public sealed class AirSession : IDisposable
 
     internal TokenProvider Tokens { get; }
     internal HttpMessageHandler Handler => handler;
+    internal GraphServiceClient Graph => graphClient.Value;
+
+    /// <summary>The action store of this session (the SQLite file at <see cref="StorePath"/>, or the default), opened on first use.</summary>
+    public async Task<IActionStore> GetStoreAsync(CancellationToken ct)
+    {
+        if (store is not null) return store;
+        await storeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return store ??= await SqliteActionStore.OpenAsync(StorePath, clock: Clock, cancellationToken: ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            storeGate.Release();
+        }
+    }
+
+    /// <summary>Where the action store is (or will be) kept.</summary>
+    public string StoreLocation => store?.Location ?? StorePath ?? ActionStorePaths.DefaultSqlitePath;
 
     /// <summary>A token for a service, renewed ahead of expiry. Internal: tokens never leave the Engine.</summary>
     internal ValueTask<string> GetTokenAsync(ServiceKind kind, CancellationToken ct, bool forceRefresh = false) =>
@@ -114,6 +140,14 @@ public sealed class AirSession : IDisposable
     public void Dispose()
     {
         Tokens.Clear();
+        if (store is not null)
+        {
+            // Flushes the journal writer; the store is an IAsyncDisposable.
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            store = null;
+        }
+        if (graphClient.IsValueCreated) graphClient.Value.Dispose();
         handler.Dispose();
+        storeGate.Dispose();
     }
 }

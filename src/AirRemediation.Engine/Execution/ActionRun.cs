@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Store;
+
+namespace AirRemediation.Engine.Execution;
+
+/// <summary>
+/// One execution of one action: holds its lease (renewed in the background, so a second session refuses to run it
+/// while this one lives, and can resume it once this one dies), and ends it in the right state. Cancelled by Ctrl+C,
+/// it records Cancelled so the action can be resumed.
+/// </summary>
+internal sealed class ActionRun : IAsyncDisposable
+{
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(15);
+
+    private readonly CancellationTokenSource leaseLost = new();
+    private readonly Task heartbeat;
+    private readonly CancellationTokenSource stopHeartbeat = new();
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+
+    private ActionRun(IActionStore store, ActionRecord action, string owner, AuditContext who)
+    {
+        Store = store;
+        Action = action;
+        Owner = owner;
+        Who = who;
+        heartbeat = Task.Run(HeartbeatAsync);
+    }
+
+    public IActionStore Store { get; }
+    public ActionRecord Action { get; private set; }
+    public string Owner { get; }
+    public AuditContext Who { get; }
+    public string Id => Action.Id;
+    public TimeSpan Elapsed => clock.Elapsed;
+
+    /// <summary>Cancelled if another session took the action over; workers stop.</summary>
+    public CancellationToken LeaseLost => leaseLost.Token;
+
+    public static string NewOwner() => $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    public static AuditContext WhoFor(AirSession session, string? reason = null) =>
+        new(session.Identity, session.IsUser ? ActorKind.User : ActorKind.App,
+            $"{session.Method}; tenant {session.TenantId}; client {session.ClientId ?? "n/a"}", reason);
+
+    /// <summary>Creates a new action straight into Running, holding its lease.</summary>
+    public static async Task<ActionRun> StartNewAsync(IActionStore store, NewAction action, AuditContext who, CancellationToken ct)
+    {
+        var owner = NewOwner();
+        var created = await store.CreateActionAsync(action with
+        {
+            InitialState = ActionState.Running,
+            ProposedBy = action.ProposedBy ?? who.Actor,
+            Lease = new LeaseRequest(owner, LeaseDuration),
+        }, who, ct).ConfigureAwait(false);
+        return new ActionRun(store, created.Action, owner, who);
+    }
+
+    /// <summary>
+    /// Takes over an existing action to run it: Approved (first run after approval), Cancelled, or Running whose
+    /// session died (stale lease). Refuses while another live session holds it.
+    /// </summary>
+    public static async Task<ActionRun> ResumeAsync(IActionStore store, string actionId, AuditContext who, CancellationToken ct)
+    {
+        var owner = NewOwner();
+        var action = await store.GetActionAsync(actionId, ct).ConfigureAwait(false)
+            ?? throw new AirException(AirErrorKind.NotFound, $"No action with id {actionId} exists in the action store.", actionId);
+        var result = await store.TryTransitionAsync(actionId, [ActionState.Approved, ActionState.Cancelled, ActionState.Running], ActionState.Running,
+            who with { Event = action.State == ActionState.Approved ? null : "Resumed" },
+            new ActionChanges { Lease = new LeaseRequest(owner, LeaseDuration) }, ct).ConfigureAwait(false);
+        return new ActionRun(store, result.EnsureSucceeded(), owner, who);
+    }
+
+    /// <summary>Ends the run: Completed, PartiallyCompleted or Failed from the item counts.</summary>
+    public async Task<(ActionRecord Action, ItemCounts Counts)> CompleteAsync(string? summary, CancellationToken ct)
+    {
+        var counts = await Store.GetItemCountsAsync(Id, ct).ConfigureAwait(false);
+        var open = counts.Planned + counts.InProgress;
+        if (open > 0)
+            throw new InvalidOperationException($"Action {Id} still has {open} unfinished items; it cannot be completed.");
+        var to = counts.Failed == 0 ? ActionState.Completed
+            : counts.Done + counts.Already + counts.Skipped > 0 ? ActionState.PartiallyCompleted
+            : ActionState.Failed;
+        var r = await Store.TryTransitionAsync(Id, [ActionState.Running], to, Who,
+            new ActionChanges { Summary = summary, ExpectedLeaseOwner = Owner }, ct).ConfigureAwait(false);
+        Action = r.EnsureSucceeded();
+        return (Action, counts);
+    }
+
+    /// <summary>Records that the run was stopped by the user; the action stays resumable.</summary>
+    public async Task<(ActionRecord Action, ItemCounts Counts)> CancelAsync()
+    {
+        // The caller's token is already cancelled; this bookkeeping gets a few seconds of its own.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var r = await Store.TryTransitionAsync(Id, [ActionState.Running], ActionState.Cancelled, Who with { Reason = "Stopped by the user (Ctrl+C)." },
+            new ActionChanges { ExpectedLeaseOwner = Owner }, cts.Token).ConfigureAwait(false);
+        if (r.Succeeded) Action = r.Action!;
+        var counts = await Store.GetItemCountsAsync(Id, cts.Token).ConfigureAwait(false);
+        return (Action, counts);
+    }
+
+    private async Task HeartbeatAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(RenewEvery, stopHeartbeat.Token).ConfigureAwait(false);
+                var r = await Store.RenewLeaseAsync(Id, Owner, LeaseDuration, stopHeartbeat.Token).ConfigureAwait(false);
+                if (!r.Acquired)
+                {
+                    AirLog.Current.Warning($"Action {Id} was taken over by another session; this session stops working on it.");
+                    await leaseLost.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (AirException e)
+        {
+            AirLog.Current.Warning($"Could not renew the lease of action {Id}: {e.Message}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopHeartbeat.CancelAsync().ConfigureAwait(false);
+        try { await heartbeat.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        stopHeartbeat.Dispose();
+        leaseLost.Dispose();
+    }
+}
