@@ -1,0 +1,22 @@
+using System.Text.Json.Nodes;
+
+namespace AirRemediation.Simulator.Api;
+
+/// <summary>What a handler answers: status, headers, JSON body; or an instruction to drop the connection.</summary>
+public sealed class ApiResponse
+{
+    public int Status { get; set; }
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public JsonNode? Body { get; set; }
+    public bool AbortConnection { get; set; }
+
+    public static ApiResponse Json(int status, JsonNode? body) => new() { Status = status, Body = body };
+
+    public static ApiResponse Empty(int status) => new() { Status = status };
+
+    public ApiResponse With(string header, string value)
+    {
+        Headers[header] = value;
+        return this;
+    }
+}

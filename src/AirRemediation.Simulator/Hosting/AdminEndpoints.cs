@@ -1,0 +1,64 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AirRemediation.Simulator.Api;
+using AirRemediation.Simulator.Observability;
+using AirRemediation.Simulator.Scenario;
+using AirRemediation.Simulator.State;
+
+namespace AirRemediation.Simulator.Hosting;
+
+/// <summary>/_simulator/*: stats, state dump, fault control, issued secrets. No auth: loopback only, for tests.</summary>
+public sealed class AdminEndpoints(SimulatorContext sim)
+{
+    public ApiResponse Handle(string method, string[] s, Dictionary<string, string> query, byte[] body)
+    {
+        switch (method, s.Length == 1 ? s[0] : "")
+        {
+            case ("GET", "stats"):
+                return ApiResponse.Json(200, sim.Stats.ToJson(sim.State));
+            case ("POST", "reset-stats"):
+                sim.Stats.Reset(sim.State);
+                sim.MailboxLimiter.Reset();
+                sim.AppLimiter.Reset();
+                return ApiResponse.Empty(204);
+            case ("GET", "state"):
+                return ApiResponse.Json(200, StateDump.ToJson(sim.State, query.GetValueOrDefault("mailbox"), query.GetValueOrDefault("messages") != "false"));
+            case ("GET", "secrets"):
+                return ApiResponse.Json(200, sim.Secrets.ToJson());
+            case ("GET", "faults"):
+                return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Faults.Settings, ScenarioLoader.Json));
+            case ("POST", "faults"):
+                FaultSettings next;
+                try
+                {
+                    next = JsonSerializer.Deserialize<FaultSettings>(body, ScenarioLoader.Json) ?? new FaultSettings();
+                }
+                catch (JsonException e)
+                {
+                    return ApiResponse.Json(400, new JsonObject { ["error"] = "invalid fault settings: " + e.Message });
+                }
+                sim.Faults.Replace(next);
+                return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Faults.Settings, ScenarioLoader.Json));
+            case ("GET", "limits"):
+                return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Limits, ScenarioLoader.Json));
+            case ("POST", "limits"):
+                try
+                {
+                    sim.Limits = JsonSerializer.Deserialize<LimitSettings>(body, ScenarioLoader.Json) ?? new LimitSettings();
+                }
+                catch (JsonException e)
+                {
+                    return ApiResponse.Json(400, new JsonObject { ["error"] = "invalid limit settings: " + e.Message });
+                }
+                return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Limits, ScenarioLoader.Json));
+            default:
+                return ApiResponse.Json(404, new JsonObject
+                {
+                    ["error"] = "unknown simulator endpoint",
+                    ["endpoints"] = new JsonArray("GET stats", "POST reset-stats", "GET state[?mailbox=upn&messages=false]", "GET secrets", "GET|POST faults", "GET|POST limits"),
+                    ["at"] = sim.Clock.GetUtcNow().ToString("o", CultureInfo.InvariantCulture),
+                });
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AirRemediation.Simulator.State;
+
+namespace AirRemediation.Simulator.Observability;
+
+/// <summary>What the simulator saw, for tests and benchmarks to assert on (GET /_simulator/stats).</summary>
+public sealed class SimulatorStats(TimeProvider clock)
+{
+    public ConcurrentDictionary<string, MailboxStats> Mailboxes { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public ConcurrentDictionary<string, AppStats> Apps { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public long TotalRequests;
+    public long Throttled;
+    public long ServerErrors;
+    public long GatewayTimeouts;
+    public long DroppedConnections;
+    public long Unauthorized;
+    public long Forbidden;
+
+    public MailboxStats Mailbox(string upn) => Mailboxes.GetOrAdd(upn, _ => new MailboxStats());
+
+    public void CountApp(string appId, bool throttled)
+    {
+        var a = Apps.GetOrAdd(appId, _ => new AppStats());
+        var now = clock.GetUtcNow().UtcTicks;
+        lock (a)
+        {
+            a.Requests++;
+            if (throttled) a.Throttled++;
+            if (a.FirstTicks == 0) a.FirstTicks = now;
+            a.LastTicks = now;
+            var second = now / TimeSpan.TicksPerSecond;
+            if (second != a.CurrentSecond)
+            {
+                a.CurrentSecond = second;
+                a.CurrentSecondCount = 0;
+            }
+            a.CurrentSecondCount++;
+            if (a.CurrentSecondCount > a.PeakPerSecond) a.PeakPerSecond = a.CurrentSecondCount;
+        }
+    }
+
+    public void Reset(TenantState state)
+    {
+        Mailboxes.Clear();
+        Apps.Clear();
+        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = 0;
+        foreach (var m in state.Mailboxes)
+        {
+            lock (m.Gate)
+            {
+                foreach (var msg in m.Messages) msg.TimesMoved = 0;
+            }
+        }
+    }
+
+    public JsonObject ToJson(TenantState state)
+    {
+        var mailboxes = new JsonObject();
+        foreach (var (upn, s) in Mailboxes.OrderBy(k => k.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            mailboxes[upn] = new JsonObject
+            {
+                ["requests"] = Interlocked.Read(ref s.Requests),
+                ["throttled"] = Interlocked.Read(ref s.Throttled),
+                ["maxConcurrency"] = Volatile.Read(ref s.MaxConcurrency),
+                ["earlyRetries"] = Interlocked.Read(ref s.EarlyRetries),
+            };
+        }
+        var moved = new JsonArray();
+        long totalMoves = 0;
+        foreach (var m in state.Mailboxes)
+        {
+            lock (m.Gate)
+            {
+                foreach (var msg in m.Messages)
+                {
+                    if (msg.TimesMoved == 0) continue;
+                    totalMoves += msg.TimesMoved;
+                    moved.Add(new JsonObject
+                    {
+                        ["mailbox"] = m.Owner.UserPrincipalName,
+                        ["immutableId"] = ItemIds.ImmutableId(m.Index, msg.Seq),
+                        ["internetMessageId"] = msg.InternetMessageId,
+                        ["timesMoved"] = msg.TimesMoved,
+                        ["folder"] = m.FolderWellKnownName(msg.FolderIndex) ?? m.FolderDisplayName(msg.FolderIndex),
+                    });
+                }
+            }
+        }
+        var apps = new JsonObject();
+        foreach (var (id, a) in Apps.OrderBy(k => k.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            lock (a)
+            {
+                var seconds = Math.Max(1.0, (a.LastTicks - a.FirstTicks) / (double)TimeSpan.TicksPerSecond);
+                apps[id] = new JsonObject
+                {
+                    ["requests"] = a.Requests,
+                    ["throttled"] = a.Throttled,
+                    ["requestsPerSecond"] = Math.Round(a.Requests / seconds, 2),
+                    ["peakRequestsPerSecond"] = a.PeakPerSecond,
+                };
+            }
+        }
+        return new JsonObject
+        {
+            ["generatedAt"] = clock.GetUtcNow().ToString("o", CultureInfo.InvariantCulture),
+            ["totals"] = new JsonObject
+            {
+                ["requests"] = Interlocked.Read(ref TotalRequests),
+                ["throttled"] = Interlocked.Read(ref Throttled),
+                ["serverErrors"] = Interlocked.Read(ref ServerErrors),
+                ["gatewayTimeouts"] = Interlocked.Read(ref GatewayTimeouts),
+                ["droppedConnections"] = Interlocked.Read(ref DroppedConnections),
+                ["unauthorized"] = Interlocked.Read(ref Unauthorized),
+                ["forbidden"] = Interlocked.Read(ref Forbidden),
+                ["moves"] = totalMoves,
+                ["maxMailboxConcurrency"] = Mailboxes.Values.Select(v => Volatile.Read(ref v.MaxConcurrency)).DefaultIfEmpty(0).Max(),
+            },
+            ["mailboxes"] = mailboxes,
+            ["messages"] = moved,
+            ["apps"] = apps,
+        };
+    }
+}

@@ -1,0 +1,26 @@
+namespace AirRemediation.Simulator.Scenario;
+
+/// <summary>Throttling limits. Defaults are Microsoft's published limits (graph-and-exchange.md section 9).</summary>
+public sealed class LimitSettings
+{
+    /// <summary>Concurrent requests per app + mailbox (Outlook resources).</summary>
+    public int MailboxConcurrency { get; set; } = 4;
+    /// <summary>Requests per app + mailbox per window.</summary>
+    public int MailboxRequestsPerWindow { get; set; } = 10_000;
+    /// <summary>Window length; 600 s is Microsoft's, tests shrink it.</summary>
+    public double MailboxWindowSeconds { get; set; } = 600;
+    /// <summary>Retry-After sent with a MailboxConcurrency 429.</summary>
+    public int ConcurrencyRetryAfterSeconds { get; set; } = 1;
+    /// <summary>Per-app request rate across all of Graph (token bucket refill per second).</summary>
+    public double AppRequestsPerSecond { get; set; } = 13_000;
+    /// <summary>Token bucket size (130,000 requests per 10 s is Graph's global per-app limit).</summary>
+    public double AppBurst { get; set; } = 130_000;
+    /// <summary>/security requests per app per minute.</summary>
+    public int SecurityRequestsPerMinute { get; set; } = 150;
+    /// <summary>Graph says usage keeps counting while throttled; so do we unless turned off.</summary>
+    public bool CountThrottledRequests { get; set; } = true;
+    public int LatencyMs { get; set; }
+    public int JitterMs { get; set; }
+
+    public LimitSettings Clone() => (LimitSettings)MemberwiseClone();
+}

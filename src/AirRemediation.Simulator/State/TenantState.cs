@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using AirRemediation.Simulator.Scenario;
+
+namespace AirRemediation.Simulator.State;
+
+/// <summary>The live tenant: directory, mailboxes, alerts, TABL. Tests read it to assert on side effects.</summary>
+public sealed class TenantState
+{
+    public required string TenantId { get; init; }
+    public required string TenantName { get; init; }
+    public required string DisplayName { get; init; }
+    public required string License { get; init; }
+    public string InitialDomain => TenantName + ".onmicrosoft.com";
+    public List<DomainSpec> Domains { get; } = [];
+    public Dictionary<string, SimApp> Apps { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public List<SimUser> Users { get; } = [];
+    public List<Mailbox> Mailboxes { get; } = [];
+    public string? DeviceCodeUser { get; set; }
+    public ManagedIdentitySpec? ManagedIdentity { get; set; }
+    /// <summary>alerts_v2 objects in Graph's shape, comments included. Lock AlertsGate to read or change.</summary>
+    public List<JsonObject> Alerts { get; } = [];
+    public object AlertsGate { get; } = new();
+    public List<TablEntry> TablEntries { get; } = [];
+    public object TablGate { get; } = new();
+    /// <summary>Remediations submitted through analyzedEmails/remediate (bulk id → request body).</summary>
+    public ConcurrentDictionary<string, JsonObject> Remediations { get; } = new();
+
+    readonly Dictionary<string, SimUser> usersByKey = new(StringComparer.OrdinalIgnoreCase);
+
+    public void AddUser(SimUser user)
+    {
+        if (usersByKey.ContainsKey(user.Id) || usersByKey.ContainsKey(user.UserPrincipalName))
+        {
+            throw new InvalidDataException($"Duplicate user '{user.UserPrincipalName}'.");
+        }
+        Users.Add(user);
+        usersByKey[user.Id] = user;
+        usersByKey[user.UserPrincipalName] = user;
+        if (!string.Equals(user.Mail, user.UserPrincipalName, StringComparison.OrdinalIgnoreCase)) usersByKey.TryAdd(user.Mail, user);
+    }
+
+    /// <summary>By object id, UPN or primary SMTP address, as Graph resolves /users/{id|userPrincipalName}.</summary>
+    public SimUser? FindUser(string key) => usersByKey.TryGetValue(key, out var u) ? u : null;
+
+    public Mailbox? MailboxByIndex(int index) => index >= 0 && index < Mailboxes.Count ? Mailboxes[index] : null;
+
+    public bool IsAcceptedDomain(string domain) =>
+        Domains.Any(d => d.Accepted && string.Equals(d.Id, domain, StringComparison.OrdinalIgnoreCase));
+}
