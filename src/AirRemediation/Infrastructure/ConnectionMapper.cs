@@ -22,7 +22,7 @@ internal static class ConnectionMapper
         ExchangeTokenExpiresOn = s.ExchangeTokenExpiresOn,
         ExchangeConnected = s.ExchangeClaims is not null,
         ExchangeStatus = s.ExchangeUnavailableReason ?? "Connected",
-        ActionStore = s.StorePath,
+        ActionStore = s.StoreLocation,
         ConnectedAt = s.ConnectedAt,
     };
 }
