@@ -8,6 +8,44 @@ public static class GraphRoutes
     public static RouteTable Build()
     {
         var t = new RouteTable();
+
+        void Add(string method, string template, RouteKind kind, string[] permissions, Func<RouteContext, ApiResponse> handler, bool appOnly = false, string[]? delegatedRoles = null)
+        {
+            t.Add(new Route
+            {
+                Method = method,
+                Template = Route.Parse(template),
+                Kind = kind,
+                Permissions = permissions,
+                Handler = handler,
+                AppOnly = appOnly,
+                DelegatedRoles = delegatedRoles ?? [],
+            });
+        }
+
+        // Mailbox routes exist for /users/{user} and, for delegated callers, /me.
+        void Mailbox(string method, string rest, string[] permissions, Func<RouteContext, ApiResponse> handler)
+        {
+            Add(method, "users/{user}/" + rest, RouteKind.Outlook, permissions, handler);
+            Add(method, "me/" + rest, RouteKind.Outlook, permissions, handler);
+        }
+
+        Add("GET", "users", RouteKind.Directory, DirectoryHandlers.UserRead, DirectoryHandlers.ListUsers);
+        Add("GET", "users/{user}", RouteKind.Directory, DirectoryHandlers.UserRead, DirectoryHandlers.GetUser);
+        Add("GET", "me", RouteKind.Directory, ["User.Read", .. DirectoryHandlers.UserRead], DirectoryHandlers.GetUser);
+        Add("GET", "domains", RouteKind.Directory, DirectoryHandlers.DomainRead, DirectoryHandlers.ListDomains);
+
+        Mailbox("GET", "messages", MailHandlers.MailRead, MailHandlers.ListMessages);
+        Mailbox("GET", "messages/{id}", MailHandlers.MailRead, MailHandlers.GetMessage);
+        Mailbox("POST", "messages/{id}/move", MailHandlers.MailWrite, MailHandlers.Move);
+        Mailbox("DELETE", "messages/{id}", MailHandlers.MailWrite, MailHandlers.Delete);
+        Mailbox("POST", "messages/{id}/permanentDelete", MailHandlers.MailWrite, MailHandlers.PermanentDelete);
+        Mailbox("GET", "mailFolders", MailHandlers.MailRead, MailHandlers.ListFolders);
+        Mailbox("GET", "mailFolders/{folder}", MailHandlers.MailRead, MailHandlers.GetFolder);
+        Mailbox("GET", "mailFolders/{folder}/messages", MailHandlers.MailRead, MailHandlers.ListMessages);
+        Mailbox("GET", "mailFolders/{folder}/messages/{id}", MailHandlers.MailRead, MailHandlers.GetMessage);
+        Mailbox("POST", "mailFolders/{folder}/messages/{id}/move", MailHandlers.MailWrite, MailHandlers.Move);
+
         return t;
     }
 }

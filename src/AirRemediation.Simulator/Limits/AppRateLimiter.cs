@@ -47,7 +47,16 @@ public sealed class AppRateLimiter(Func<LimitSettings> settings, TimeProvider cl
         lock (b)
         {
             var wait = b.Security.Check(now, s.SecurityRequestsPerMinute, TimeSpan.FromMinutes(1));
-            if (wait == TimeSpan.Zero || s.CountThrottledRequests) b.Security.Add(now);
+            if (wait == TimeSpan.Zero)
+            {
+                b.Security.Add(now);
+                return wait;
+            }
+            if (s.CountThrottledRequests)
+            {
+                b.Security.Add(now);
+                wait = b.Security.Check(now, s.SecurityRequestsPerMinute, TimeSpan.FromMinutes(1));
+            }
             return wait;
         }
     }

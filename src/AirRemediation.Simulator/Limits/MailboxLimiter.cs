@@ -57,7 +57,12 @@ public sealed class MailboxLimiter(Func<LimitSettings> settings, TimeProvider cl
             var wait = slot.Window.Check(now, s.MailboxRequestsPerWindow, TimeSpan.FromSeconds(s.MailboxWindowSeconds));
             if (wait > TimeSpan.Zero)
             {
-                if (s.CountThrottledRequests) slot.Window.Add(now);
+                if (s.CountThrottledRequests)
+                {
+                    // The rejected request counts too, so the honest Retry-After is computed after counting it.
+                    slot.Window.Add(now);
+                    wait = slot.Window.Check(now, s.MailboxRequestsPerWindow, TimeSpan.FromSeconds(s.MailboxWindowSeconds));
+                }
                 reason = "window";
                 retryAfter = wait;
                 return null;
