@@ -15,6 +15,9 @@
         'Connect-AirService'
         'Disconnect-AirService'
         'Get-AirConnection'
+        'Invoke-AirSoftDelete'
+        'Resume-AirAction'
+        'Undo-AirAction'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -37,6 +37,7 @@ internal sealed class SoftDeleteExecutor
     private long failed;
     private long quotaLeft;
     private volatile bool limitReached;
+    private bool undo;
 
     public SoftDeleteExecutor(AirSession session, IActionStore store, RetryOptions options, RunSink sink)
     {
@@ -308,6 +309,11 @@ internal sealed class SoftDeleteExecutor
     {
         var data = MessageItemData.FromJson(item.DataJson);
         if (data.Id is null) return;
+        if (undo)
+        {
+            await RestoreItemAsync(run, item, data, ct).ConfigureAwait(false);
+            return;
+        }
         if (item.State == ItemState.InProgress)
         {
             // The journal says a move started but never said how it ended: look before moving again.
@@ -368,7 +374,114 @@ internal sealed class SoftDeleteExecutor
             FromFolderId = data?.FolderId,
             ToFolderId = moved?.ParentFolderId,
             ReceivedDateTime = data?.Received,
+            IsUndo = undo,
         });
+    }
+
+    /// <summary>
+    /// Undo: moves every message the action soft deleted back to the folder it came from, journaled as its own
+    /// action (kind Undo). When every message is back, the original action becomes Undone.
+    /// </summary>
+    public async Task<RunSummary> UndoAsync(string actionId, AuditContext who, CancellationToken ct)
+    {
+        var original = await store.GetActionAsync(actionId, ct).ConfigureAwait(false)
+            ?? throw new AirException(AirErrorKind.NotFound, $"No action with id {actionId} exists in the action store.", actionId);
+        if (original.Kind is not (ActionKind.SoftDeleteEmail or ActionKind.SoftDeleteCluster))
+            throw new AirException(AirErrorKind.InvalidInput, $"Action {actionId} is a {original.Kind} action, not a soft delete.", actionId);
+        undo = true;
+        var key = "Undo:" + original.Id;
+        var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
+        ActionRun run;
+        if (previous is not null && previous.State is ActionState.Running or ActionState.Cancelled)
+        {
+            run = await ActionRun.ResumeAsync(store, previous.Id, who, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
+                throw new AirException(AirErrorKind.InvalidState,
+                    original.State == ActionState.Undone
+                        ? $"Action {actionId} has already been undone{(previous is null ? "" : $" (by action {previous.Id})")}."
+                        : $"Action {actionId} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", actionId);
+            run = await ActionRun.StartNewAsync(store, new NewAction
+            {
+                Kind = ActionKind.Undo,
+                DedupeKey = key,
+                RelatedActionId = original.Id,
+                ParametersJson = original.ParametersJson,
+                Summary = $"Undo of {original.Id}: move soft-deleted messages back to their original folders",
+            }, who, ct).ConfigureAwait(false);
+            var batch = new List<NewItem>(500);
+            await foreach (var item in store.GetItemsAsync(original.Id, new ItemQuery { States = [ItemState.Done] }, ct).ConfigureAwait(false))
+            {
+                batch.Add(new NewItem(item.Key, item.Target, item.DataJson));
+                if (batch.Count == 500) { await store.AddItemsAsync(run.Id, batch, ct).ConfigureAwait(false); batch.Clear(); }
+            }
+            if (batch.Count > 0) await store.AddItemsAsync(run.Id, batch, ct).ConfigureAwait(false);
+        }
+        await using (run)
+        {
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, run.LeaseLost);
+            try
+            {
+                await FinishOpenItemsAsync(run, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                var (cancelled, cc) = await run.CancelAsync().ConfigureAwait(false);
+                return RunSummary.From(cancelled, cc, run.Elapsed, metrics, note: $"Stopped by the user. Undo-AirAction -Id {actionId} finishes the rest.");
+            }
+            var (action, counts) = await run.CompleteAsync($"Undo of {original.Id}", CancellationToken.None).ConfigureAwait(false);
+            if (action.State == ActionState.Completed)
+            {
+                await store.TryTransitionAsync(original.Id, [ActionState.Completed, ActionState.PartiallyCompleted], ActionState.Undone,
+                    who with { Reason = $"Undone by action {action.Id}." }, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            }
+            return RunSummary.From(action, counts, run.Elapsed, metrics);
+        }
+    }
+
+    private async Task RestoreItemAsync(ActionRun run, ItemRecord item, MessageItemData data, CancellationToken ct)
+    {
+        var home = data.FolderId ?? "inbox";
+        if (item.State == ItemState.InProgress)
+        {
+            var back = await VerifyInFolderAsync(data, home, ct).ConfigureAwait(false);
+            if (back is not null)
+            {
+                await FinishAsync(run, item, ItemState.Done, "Restored (confirmed after an interrupted run).", null, back, ct).ConfigureAwait(false);
+                return;
+            }
+        }
+        await store.UpdateItemAsync(run.Id, new ItemUpdate(item.Seq, ItemState.InProgress) { IncrementAttempts = true }, ct).ConfigureAwait(false);
+        try
+        {
+            var moved = await caller.CallAsync(data.Mailbox, t => mail.MoveAsync(data.Mailbox, data.Id!, home, t), ct,
+                verify: t => VerifyInFolderAsync(data, home, t)).ConfigureAwait(false);
+            await FinishAsync(run, item, ItemState.Done, "Restored to its original folder.", null, moved, ct).ConfigureAwait(false);
+        }
+        catch (ServiceCallException e) when (e.Kind == FailureKind.NotFound)
+        {
+            await FinishAsync(run, item, ItemState.Failed, "The message is no longer in the mailbox (purged from Recoverable Items?); it cannot be restored.",
+                AirErrorKind.NotFound, null, ct).ConfigureAwait(false);
+        }
+        catch (ServiceCallException e)
+        {
+            await FinishAsync(run, item, ItemState.Failed, Describe(e), e.ToErrorKind(), null, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MailMessage?> VerifyInFolderAsync(MessageItemData data, string folderId, CancellationToken ct)
+    {
+        try
+        {
+            var now = await caller.CallAsync(data.Mailbox, t => mail.GetAsync(data.Mailbox, data.Id!, t), ct).ConfigureAwait(false);
+            return string.Equals(now.ParentFolderId, folderId, StringComparison.Ordinal) ? now : null;
+        }
+        catch (ServiceCallException e) when (e.Kind == FailureKind.NotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>Null if the message is not (yet) in Recoverable Items\Deletions; the message if it is.</summary>

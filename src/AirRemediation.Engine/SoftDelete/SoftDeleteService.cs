@@ -32,4 +32,12 @@ public static class SoftDeleteService
         var executor = new SoftDeleteExecutor(session, store, new RetryOptions(), RunSink.None);
         return await executor.PlanAsync(request, onMailbox, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Moves a soft delete action's messages back to their original folders.</summary>
+    public static async Task<RunSummary> UndoAsync(AirSession session, string actionId, RunSink sink, CancellationToken ct, RetryOptions? options = null)
+    {
+        var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
+        var executor = new SoftDeleteExecutor(session, store, options ?? new RetryOptions(), sink);
+        return await executor.UndoAsync(actionId, ActionRun.WhoFor(session), ct).ConfigureAwait(false);
+    }
 }

@@ -13,7 +13,7 @@ namespace AirRemediation.Infrastructure;
 public abstract class AirCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource stopping = new();
-    private BlockingCollection<Action>? pump;
+    private BlockingCollection<Work>? pump;
     private int pipelineThreadId;
     private bool verbose;
     private bool debug;
@@ -41,7 +41,7 @@ public abstract class AirCmdlet : PSCmdlet
 
     private void Run(Func<CancellationToken, Task> work)
     {
-        using var queue = new BlockingCollection<Action>();
+        using var queue = new BlockingCollection<Work>(boundedCapacity: 10_000);
         pump = queue;
         pipelineThreadId = Environment.CurrentManagedThreadId;
         var task = Task.Run(async () =>
@@ -50,16 +50,24 @@ public abstract class AirCmdlet : PSCmdlet
             try { await work(stopping.Token).ConfigureAwait(false); }
             finally { queue.CompleteAdding(); }
         });
-        foreach (var action in queue.GetConsumingEnumerable())
+        Exception? pipelineFailure = null;
+        foreach (var item in queue.GetConsumingEnumerable())
         {
+            if (pipelineFailure is not null)
+            {
+                // The pipeline already failed (Select-Object -First, -ErrorAction Stop, Ctrl+C): let the worker wind
+                // down cleanly — it records where it stopped — without touching the pipeline again.
+                item.Abandon();
+                continue;
+            }
             try
             {
-                action();
+                item.Run();
             }
-            catch (PipelineStoppedException)
+            catch (Exception e)
             {
+                pipelineFailure = e;
                 stopping.Cancel();
-                throw;
             }
         }
         pump = null;
@@ -69,12 +77,17 @@ public abstract class AirCmdlet : PSCmdlet
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Ctrl+C: PowerShell is already stopping the pipeline; nothing to report.
+            // Ctrl+C or a stopped pipeline: PowerShell is already stopping it; nothing more to report.
         }
-        catch (AirException e)
+        catch (AirException e) when (pipelineFailure is null)
         {
             ThrowTerminatingError(AirErrors.ToRecord(e));
         }
+        catch (AirException) when (pipelineFailure is not null)
+        {
+            // The pipeline's own failure is the one to report.
+        }
+        if (pipelineFailure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(pipelineFailure).Throw();
     }
 
     /// <summary>Runs <paramref name="action"/> on the pipeline thread and waits for it.</summary>
@@ -83,20 +96,46 @@ public abstract class AirCmdlet : PSCmdlet
         var q = pump;
         if (q is null || Environment.CurrentManagedThreadId == pipelineThreadId) return action();
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        q.Add(() =>
-        {
-            try { done.SetResult(action()); }
-            catch (Exception e) { done.SetException(e); throw; }
-        });
+        Enqueue(q, new Work(
+            () =>
+            {
+                try { done.SetResult(action()); }
+                catch (Exception e) { done.SetException(e); throw; }
+            },
+            () => done.TrySetCanceled()));
         return done.Task.GetAwaiter().GetResult();
     }
 
-    /// <summary>Queues <paramref name="action"/> for the pipeline thread without waiting.</summary>
+    private void Enqueue(BlockingCollection<Work> q, Work work)
+    {
+        try
+        {
+            q.Add(work, stopping.Token);
+        }
+        catch (InvalidOperationException)
+        {
+            // The pump has finished (only possible after the work completed): nothing left to deliver to.
+            work.Abandon();
+        }
+        catch (OperationCanceledException)
+        {
+            work.Abandon();
+            throw;
+        }
+    }
+
+    private sealed class Work(Action run, Action? abandon = null)
+    {
+        public void Run() => run();
+        public void Abandon() => abandon?.Invoke();
+    }
+
+    /// <summary>Queues <paramref name="action"/> for the pipeline thread without waiting (blocks when 10,000 are queued).</summary>
     protected void Post(Action action)
     {
         var q = pump;
         if (q is null || Environment.CurrentManagedThreadId == pipelineThreadId) action();
-        else q.Add(action);
+        else Enqueue(q, new Work(action));
     }
 
     protected void Emit(object item) => Post(() => WriteObject(item));
@@ -104,6 +143,28 @@ public abstract class AirCmdlet : PSCmdlet
     private protected void EmitError(AirException e, object? target = null) => EmitError(AirErrors.ToRecord(e, target));
     protected void Progress(ProgressRecord record) => Post(() => WriteProgress(record));
     protected bool Confirm(string target, string action) => OnPipeline(() => ShouldProcess(target, action));
+
+    /// <summary>
+    /// ShouldProcess for a whole run. -Force skips the prompt that ConfirmImpact High would show, unless -Confirm was
+    /// asked for explicitly; -WhatIf is never skipped.
+    /// </summary>
+    protected bool ShouldRun(string target, string action, bool force)
+    {
+        if (force && !MyInvocation.BoundParameters.ContainsKey("Confirm") && !IsWhatIf()) return true;
+        return Confirm(target, action);
+    }
+
+    /// <summary>Whether -WhatIf is in effect (bound, or through $WhatIfPreference).</summary>
+    protected bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var v) && v is SwitchParameter s) return s.IsPresent;
+        return OnPipeline(() => GetVariableValue("WhatIfPreference")) switch
+        {
+            SwitchParameter p => p.IsPresent,
+            bool b => b,
+            _ => false,
+        };
+    }
 
     // Engine log lines arrive from worker threads; they are queued only when the stream is on, so a busy run with
     // -Verbose off costs nothing per HTTP call.

@@ -1,0 +1,79 @@
+using System.Management.Automation;
+using AirRemediation.Engine;
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.SoftDelete;
+
+namespace AirRemediation.Infrastructure;
+
+/// <summary>Engine results to PowerShell output types, and the progress record for Write-Progress.</summary>
+internal static class ResultMapper
+{
+    public static string Outcome(ItemState state) => state switch
+    {
+        ItemState.Done => "Succeeded",
+        ItemState.Already => "AlreadyRemediated",
+        ItemState.Failed => "Failed",
+        ItemState.Skipped => "Skipped",
+        _ => state.ToString(),
+    };
+
+    public static AirMessageResult ToOutput(MessageResult r) => new()
+    {
+        ActionId = r.ActionId,
+        Mailbox = r.Mailbox,
+        InternetMessageId = r.InternetMessageId,
+        Subject = r.Subject,
+        Outcome = Outcome(r.Outcome),
+        Reason = r.Reason,
+        ReceivedDateTime = r.ReceivedDateTime,
+        MessageId = r.MessageId,
+        FromFolderId = r.FromFolderId,
+        ToFolderId = r.ToFolderId,
+    };
+
+    public static AirRunSummary ToOutput(RunSummary s) => new()
+    {
+        ActionId = s.ActionId,
+        Kind = s.Kind.ToString(),
+        State = s.State.ToString(),
+        Total = s.Total,
+        Succeeded = s.Succeeded,
+        AlreadyRemediated = s.Already,
+        Failed = s.Failed,
+        Skipped = s.Skipped,
+        Duration = s.Duration,
+        Requests = s.Requests,
+        Throttled = s.Throttled,
+        LimitReached = s.LimitReached,
+        Note = s.Note,
+    };
+
+    /// <summary>An error record for a failed item: the item's own ErrorId (AirNotFound, AirAccessDenied, …), the item as target.</summary>
+    public static ErrorRecord? ErrorFor(MessageResult r)
+    {
+        if (r.Outcome != ItemState.Failed) return null;
+        var kind = r.ErrorKind ?? AirErrorKind.ServiceError;
+        var message = r.InternetMessageId is null ? $"{r.Mailbox}: {r.Reason}" : $"{r.Mailbox} {r.InternetMessageId}: {r.Reason}";
+        return AirErrors.ToRecord(new AirException(kind, message, r.Mailbox), ToOutput(r));
+    }
+
+    public static ProgressRecord ToProgress(RunProgress p)
+    {
+        var record = new ProgressRecord(1, $"{p.Activity} ({p.ActionId})", Status(p));
+        if (p.Completed)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            return record;
+        }
+        if (p.MailboxesTotal is > 0 and var total) record.PercentComplete = (int)Math.Min(100, p.MailboxesScanned * 100 / total);
+        if (p.Remaining is { } rem) record.SecondsRemaining = (int)Math.Min(int.MaxValue, rem.TotalSeconds);
+        return record;
+    }
+
+    private static string Status(RunProgress p)
+    {
+        var mailboxes = p.MailboxesTotal is { } t ? $"{p.MailboxesScanned}/{t}" : $"{p.MailboxesScanned}";
+        return $"Mailboxes {mailboxes} · found {p.Found} · finished {p.Finished} · failed {p.Failed} · {p.ItemsPerSecond:0.0}/s · throttle waits {p.ThrottleWaits}";
+    }
+}
