@@ -40,7 +40,7 @@ internal sealed class ActionRun : IAsyncDisposable
     /// <summary>Cancelled if another session took the action over; workers stop.</summary>
     public CancellationToken LeaseLost => leaseLost.Token;
 
-    public static string NewOwner() => $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    public static string NewOwner() => LeaseOwner.New();
 
     public static AuditContext WhoFor(AirSession session, string? reason = null) =>
         new(session.Identity, session.IsUser ? ActorKind.User : ActorKind.App,
@@ -68,6 +68,13 @@ internal sealed class ActionRun : IAsyncDisposable
         var owner = NewOwner();
         var action = await store.GetActionAsync(actionId, ct).ConfigureAwait(false)
             ?? throw new AirException(AirErrorKind.NotFound, $"No action with id {actionId} exists in the action store.", actionId);
+        if (action.State == ActionState.Running && action.IsLeaseLive(store.Clock.GetUtcNow()) && LeaseOwner.IsDeadLocalProcess(action.LeaseOwner))
+        {
+            // The session that held it was killed on this machine: reclaim the lease now rather than in a minute.
+            if (await store.ReleaseLeaseAsync(actionId, action.LeaseOwner!, ct).ConfigureAwait(false))
+                await store.AppendAuditAsync(new AuditEntry(actionId, "LeaseReclaimed",
+                    who with { Reason = $"The process holding the lease ({action.LeaseOwner}) no longer exists on this machine." }), ct).ConfigureAwait(false);
+        }
         var result = await store.TryTransitionAsync(actionId, [ActionState.Approved, ActionState.Cancelled, ActionState.Running], ActionState.Running,
             who with { Event = action.State == ActionState.Approved ? null : "Resumed" },
             new ActionChanges { Lease = new LeaseRequest(owner, LeaseDuration) }, ct).ConfigureAwait(false);

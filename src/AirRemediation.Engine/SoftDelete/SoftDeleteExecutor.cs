@@ -29,6 +29,9 @@ internal sealed class SoftDeleteExecutor
     private readonly ServiceCaller caller;
     private readonly ExecutionMetrics metrics = new();
     private readonly ConcurrentDictionary<string, Task<string>> deletionsFolders = new(StringComparer.OrdinalIgnoreCase);
+    // (mailbox|internetMessageId) pairs this run already accounts for through journaled items (carried over or
+    // resumed), so a by-message lookup that finds nothing left to move does not count them a second time.
+    private readonly ConcurrentDictionary<string, byte> accounted = new(StringComparer.Ordinal);
 
     private long mailboxesScanned;
     private long mailboxesTotal = -1;
@@ -62,7 +65,7 @@ internal sealed class SoftDeleteExecutor
         var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
         if (previous is not null && previous.State is ActionState.Running or ActionState.Cancelled or ActionState.Approved)
         {
-            if (previous.State == ActionState.Running && previous.IsLeaseLive(store.Clock.GetUtcNow()))
+            if (previous.State == ActionState.Running && previous.IsLeaseLive(store.Clock.GetUtcNow()) && !LeaseOwner.IsDeadLocalProcess(previous.LeaseOwner))
                 throw new AirException(AirErrorKind.Conflict,
                     $"The same soft delete is running in another session as action {previous.Id} (lease held by {previous.LeaseOwner} until {previous.LeaseExpiresAt:u}). Wait for it, or resume it with Resume-AirAction -Id {previous.Id} after that session stops.",
                     previous.Id);
@@ -283,7 +286,7 @@ internal sealed class SoftDeleteExecutor
                 next = page.NextLink;
             } while (next is not null);
 
-            var missing = chunk.Where(id => !matched.Contains(id)).ToList();
+            var missing = chunk.Where(id => !matched.Contains(id) && !accounted.ContainsKey(mailbox + "|" + id)).ToList();
             if (missing.Count == 0 || run is null) continue;
             var inDeletions = await FindInDeletionsAsync(mailbox, missing, ct).ConfigureAwait(false);
             foreach (var id in missing)
@@ -529,6 +532,7 @@ internal sealed class SoftDeleteExecutor
             async (item, token) =>
             {
                 if (item.Key.EndsWith("|mailbox", StringComparison.Ordinal)) return;
+                Account(item);
                 Interlocked.Increment(ref found);
                 Interlocked.Decrement(ref quotaLeft);
                 await MoveItemAsync(run, item, token).ConfigureAwait(false);
@@ -551,11 +555,19 @@ internal sealed class SoftDeleteExecutor
             var added = await store.AddItemsAsync(runId, batch, ct).ConfigureAwait(false);
             foreach (var item in added)
             {
+                Account(item);
                 Interlocked.Increment(ref finished);
                 sink.Item(ToResult(runId, item));
             }
             batch.Clear();
         }
+    }
+
+    private void Account(ItemRecord item)
+    {
+        if (item.DataJson is null) return;
+        var data = MessageItemData.FromJson(item.DataJson);
+        if (data.InternetMessageId is not null) accounted.TryAdd(data.Mailbox + "|" + data.InternetMessageId, 0);
     }
 
     private static MessageResult ToResult(string actionId, ItemRecord item)
