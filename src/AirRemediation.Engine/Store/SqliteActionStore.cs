@@ -70,7 +70,7 @@ public sealed class SqliteActionStore : IActionStore
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+            DefaultTimeout = options.CommandTimeoutSeconds,
         }.ToString();
 
         SqliteConnection? writerConnection = null;
@@ -85,7 +85,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             writerConnection?.Dispose();
             SqliteConnection.ClearAllPools();
-            throw SqliteErrors.Map(e, path, options.BusyTimeout);
+            throw SqliteErrors.Map(e, path, options.EffectiveWait);
         }
         catch
         {
@@ -104,10 +104,17 @@ public sealed class SqliteActionStore : IActionStore
         try
         {
             c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous={(options.FullSync ? "FULL" : "NORMAL")};");
-            cmd.ExecuteNonQuery();
+            // One statement per command: Microsoft.Data.Sqlite stops after a statement that returns a row (these PRAGMAs do).
+            foreach (var sql in new[]
+            {
+                string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};"),
+                options.FullSync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;",
+            })
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = sql;
+                cmd.ExecuteNonQuery();
+            }
             return c;
         }
         catch
@@ -160,6 +167,14 @@ public sealed class SqliteActionStore : IActionStore
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Reads a PRAGMA on a connection configured like the store's own (for tests).</summary>
+    internal string Pragma(string name) => Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"PRAGMA {name};";
+        return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+    });
+
     // ---------------------------------------------------------------- plumbing
 
     private async Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken ct)
@@ -171,7 +186,7 @@ public sealed class SqliteActionStore : IActionStore
         }
         catch (SqliteException e)
         {
-            throw SqliteErrors.Map(e, Location, _options.BusyTimeout);
+            throw SqliteErrors.Map(e, Location, _options.EffectiveWait);
         }
     }
 
@@ -185,7 +200,7 @@ public sealed class SqliteActionStore : IActionStore
         }
         catch (SqliteException e)
         {
-            throw SqliteErrors.Map(e, Location, _options.BusyTimeout);
+            throw SqliteErrors.Map(e, Location, _options.EffectiveWait);
         }
     }
 
