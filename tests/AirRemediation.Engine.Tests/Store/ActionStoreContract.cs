@@ -35,6 +35,9 @@ public abstract class ActionStoreContract : IAsyncLifetime
     /// <summary>Changes the stored audit entry <paramref name="seq"/> behind the store's back, the way an attacker with file or table access would.</summary>
     protected abstract Task TamperAuditAsync(IActionStore store, long seq, AuditTamper how);
 
+    /// <summary>Sets an action's stored state behind the store's back (no audit entry).</summary>
+    protected abstract Task TamperActionStateAsync(IActionStore store, string actionId, ActionState state);
+
     protected IActionStore NewStore()
     {
         var s = CreateStore(Clock);
@@ -616,6 +619,26 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Contains($"Audit entry {brokenSeq}", v.Message, StringComparison.Ordinal);
         Assert.Contains(ids[1], v.Message, StringComparison.Ordinal);
         Assert.Equal(brokenSeq - 1, v.Count);
+    }
+
+    [Fact]
+    public async Task AnActionWhoseStateWasChangedBehindTheStoresBackIsNamed()
+    {
+        var s = NewStore();
+        var ok = await Create(s);
+        var denied = await Create(s);
+        (await s.TryTransitionAsync(denied.Id, FromPending, ActionState.Denied, Bob)).EnsureSucceeded();
+        await s.AppendAuditAsync(new AuditEntry(denied.Id, "Note", Bob with { Reason = "free entries carry no state" }));
+        Assert.True((await s.VerifyAuditTrailAsync()).IsValid);
+
+        await TamperActionStateAsync(s, denied.Id, ActionState.Approved);
+        var v = await s.VerifyAuditTrailAsync();
+        Assert.False(v.IsValid);
+        Assert.Equal(AuditProblem.ActionStateMismatch, v.Problem);
+        Assert.Equal(denied.Id, v.BrokenActionId);
+        Assert.Equal(3, v.BrokenSeq);
+        Assert.Equal($"Action {denied.Id} is Approved in the store, but its audit trail ends in Denied (entry 3): the action was changed outside AirRemediation.", v.Message);
+        Assert.NotEqual(ok.Id, v.BrokenActionId);
     }
 
     // ------------------------------------------------------------ settings

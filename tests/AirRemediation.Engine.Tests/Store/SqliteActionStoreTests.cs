@@ -145,6 +145,30 @@ public sealed class SqliteActionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AnActionRowInsertedWithPlainSqlIsNamed()
+    {
+        var path = _dir.File();
+        await using var s = SqliteActionStore.Open(path);
+        await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice);
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO actions (id, kind, state, created_at, updated_at, proposed_by, parameters_json, version)
+                VALUES ('A-EV1L000000', 'SoftDeleteCluster', 'Approved', 0, 0, 'mallory', '{}', 1);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        var v = await s.VerifyAuditTrailAsync();
+        Assert.False(v.IsValid);
+        Assert.Equal(AuditProblem.ActionStateMismatch, v.Problem);
+        Assert.Equal("A-EV1L000000", v.BrokenActionId);
+        Assert.Null(v.BrokenSeq);
+        Assert.Contains("has no entry in the audit trail", v.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AFileThatIsNotADatabaseGivesASpecificError()
     {
         var path = _dir.File("garbage.db");
