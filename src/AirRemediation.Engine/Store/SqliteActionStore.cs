@@ -397,6 +397,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, "Every change to the action store needs the name of the identity making it (Actor).");
         }
+        SecretGuard.Ensure(who);
     }
 
     private static string Id(string actionId) => ActionId.TryNormalize(actionId, out var id) ? id : actionId;
@@ -409,6 +410,9 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentNullException.ThrowIfNull(action);
         ValidateWho(who);
         ActionStateMachine.EnsureCreate(action.InitialState);
+        SecretGuard.Ensure(action.ParametersJson, "action parameters", tokensOnly: true);
+        SecretGuard.Ensure(action.Summary, "action summary", tokensOnly: true);
+        SecretGuard.Ensure(action.ProposedBy, "proposer name");
         if (action.InitialState == ActionState.Running && action.Lease is null)
         {
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
@@ -611,6 +615,7 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(expectedFrom);
         ValidateWho(who);
+        SecretGuard.Ensure(changes?.Summary, "action summary", tokensOnly: true);
         string id = Id(actionId);
         if (expectedFrom.Count == 0)
         {
@@ -780,6 +785,8 @@ public sealed class SqliteActionStore : IActionStore
             {
                 throw new AirException(AirErrorKind.InvalidInput, $"An item of action {id} has no key; every item needs one (e.g. mailbox|internetMessageId or the URL).", id);
             }
+            SecretGuard.Ensure(it.DataJson, "item data", tokensOnly: true);
+            SecretGuard.Ensure(it.Reason, "item reason", tokensOnly: true);
         }
         return WriteAsync<IReadOnlyList<ItemRecord>>(w =>
         {
@@ -838,6 +845,10 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(update);
         string id = Id(actionId);
+        SecretGuard.Ensure(update.Reason, "item reason", tokensOnly: true);
+        SecretGuard.Ensure(update.DataJson, "item data", tokensOnly: true);
+        SecretGuard.Ensure(update.BeforeJson, "item before-state", tokensOnly: true);
+        SecretGuard.Ensure(update.AfterJson, "item after-state", tokensOnly: true);
         return WriteAsync(w =>
         {
             var cmd = w.Command($"""
@@ -1107,6 +1118,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
         ValidateWho(who);
+        SecretGuard.Ensure(value, $"value of setting {key}");
         return WriteAsync(w =>
         {
             var now = Clock.GetUtcNow();

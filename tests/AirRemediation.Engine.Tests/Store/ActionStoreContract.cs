@@ -668,6 +668,82 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Equal(Bob.Actor, audit[2].Actor);
     }
 
+    // ------------------------------------------------------------ helpers built on the contract
+
+    [Fact]
+    public async Task DuePendingActionsExpireOnceWithTheirAuditEntry()
+    {
+        var s = NewStore();
+        var soon = await Create(s, Proposal(expires: Clock.GetUtcNow().AddDays(1)));
+        var later = await Create(s, Proposal(expires: Clock.GetUtcNow().AddDays(7)));
+        var never = await Create(s);
+        Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(1, await s.ExpireDueAsync(Runbook));
+        Assert.Equal(0, await s.ExpireDueAsync(Runbook));
+        var e = await s.GetActionAsync(soon.Id);
+        Assert.Equal(ActionState.Expired, e!.State);
+        Assert.Equal(Clock.GetUtcNow(), e.DecidedAt);
+        Assert.Equal(ActionState.Pending, (await s.GetActionAsync(later.Id))!.State);
+        Assert.Equal(ActionState.Pending, (await s.GetActionAsync(never.Id))!.State);
+        Assert.Equal("Expired", (await ToList(s.GetAuditAsync(soon.Id)))[^1].Event);
+    }
+
+    [Fact]
+    public async Task AHeartbeatKeepsTheLeaseAndReportsItsLoss()
+    {
+        var s = NewStore();
+        var a = await Running(s, "s1", TimeSpan.FromSeconds(30));
+        await using (var hb = LeaseHeartbeat.Start(s, a.Id, "s1", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(20)))
+        {
+            for (int i = 0; i < 200 && hb.Renewals < 2; i++)
+            {
+                await Task.Delay(10);
+            }
+            Assert.True(hb.Renewals >= 2);
+            Assert.False(hb.IsLost);
+
+            // The session stalls past its expiry (as far as the store's clock is concerned) and another one takes over.
+            LeaseResult taken;
+            int tries = 0;
+            do
+            {
+                // If the heartbeat renews between the stall and the takeover, stall again past that renewal.
+                Clock.Advance(TimeSpan.FromSeconds(31));
+                taken = await s.TryAcquireLeaseAsync(a.Id, "s2", TimeSpan.FromMinutes(5));
+            }
+            while (!taken.Acquired && ++tries < 20);
+            Assert.True(taken.Acquired);
+            var lost = new TaskCompletionSource();
+            using var reg = hb.LeaseLost.Register(() => lost.TrySetResult());
+            Assert.Same(lost.Task, await Task.WhenAny(lost.Task, Task.Delay(TimeSpan.FromSeconds(10))));
+            Assert.True(hb.IsLost);
+        }
+        Assert.Equal("s2", (await s.GetActionAsync(a.Id))!.LeaseOwner);
+        Assert.Matches(@"^.+/\d+/[0-9a-f]{6}$", LeaseHeartbeat.NewOwnerId());
+    }
+
+    [Fact]
+    public async Task CredentialsAreRefusedButPhishingContentIsNot()
+    {
+        var s = NewStore();
+        const string jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.c2lnbmF0dXJl";
+        var ex = await Assert.ThrowsAsync<AirException>(() => s.CreateActionAsync(Proposal(), Alice with { SignIn = "AccessToken " + jwt }));
+        Assert.Equal(AirErrorKind.InvalidInput, ex.Kind);
+        Assert.DoesNotContain(jwt, ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AirException>(() => s.CreateActionAsync(Proposal(), Alice with { SignIn = "ClientSecret client_secret=Zx8Q~abcdefghijkl" }));
+        await Assert.ThrowsAsync<AirException>(() => s.SetSettingAsync("AppApprovers", "password=hunter2hunter2", Alice));
+
+        var a = await Running(s);
+        await Assert.ThrowsAsync<AirException>(() => s.AddItemsAsync(a.Id, [new NewItem("k", DataJson: $$"""{"auth":"Bearer {{jwt}}"}""")]));
+        var items = await s.AddItemsAsync(a.Id,
+        [
+            new NewItem("m1", DataJson: """{"subject":"Your password: expires today, reset now"}"""),
+            new NewItem("https://evil.blob.core.windows.net/p/login.html?sv=2022&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789%3D"),
+        ]);
+        Assert.Equal(2, items.Count);
+        Assert.Empty(await ToList(s.QueryActionsAsync(new ActionQuery { ProposedBy = "nobody" })));
+    }
+
     // ------------------------------------------------------------ misc
 
     [Fact]
