@@ -400,6 +400,13 @@ public sealed class SqliteActionStore : IActionStore
         SecretGuard.Ensure(who);
     }
 
+    /// <summary>"7k3" or "a-7k3" → "A-7K3" (what a person types while tab-completing).</summary>
+    private static string NormalizePrefix(string prefix)
+    {
+        var p = prefix.Trim().ToUpperInvariant();
+        return p.StartsWith("A-", StringComparison.Ordinal) ? p : p == "A" ? p : "A-" + p;
+    }
+
     private static string Id(string actionId) => ActionId.TryNormalize(actionId, out var id) ? id : actionId;
 
     // ---------------------------------------------------------------- actions
@@ -586,6 +593,11 @@ public sealed class SqliteActionStore : IActionStore
             where.Add($"state IN ({string.Join(", ", names)})");
         }
         if (q.Kind is { } k) { where.Add("kind = $kind"); P(cmd, "$kind", k.ToString()); }
+        if (!string.IsNullOrEmpty(q.IdPrefix))
+        {
+            where.Add("substr(id, 1, length($pfx)) = $pfx");
+            P(cmd, "$pfx", NormalizePrefix(q.IdPrefix));
+        }
         if (q.ProposedBy is not null) { where.Add("proposed_by = $by COLLATE NOCASE"); P(cmd, "$by", q.ProposedBy); }
         if (q.InvestigationId is not null) { where.Add("investigation_id = $inv"); P(cmd, "$inv", q.InvestigationId); }
         if (q.RelatedActionId is not null) { where.Add("related_action_id = $rel"); P(cmd, "$rel", Id(q.RelatedActionId)); }
@@ -845,47 +857,76 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(update);
         string id = Id(actionId);
+        GuardUpdate(update);
+        return WriteAsync(w => ApplyUpdate(w, id, update), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ItemRecord>> UpdateItemsAsync(string actionId, IReadOnlyList<ItemUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
+        ArgumentNullException.ThrowIfNull(updates);
+        string id = Id(actionId);
+        foreach (var u in updates)
+        {
+            ArgumentNullException.ThrowIfNull(u);
+            GuardUpdate(u);
+        }
+        return WriteAsync<IReadOnlyList<ItemRecord>>(w =>
+        {
+            var result = new List<ItemRecord>(updates.Count);
+            foreach (var u in updates)
+            {
+                result.Add(ApplyUpdate(w, id, u));
+            }
+            return result;
+        }, cancellationToken);
+    }
+
+    private static void GuardUpdate(ItemUpdate update)
+    {
         SecretGuard.Ensure(update.Reason, "item reason", tokensOnly: true);
         SecretGuard.Ensure(update.DataJson, "item data", tokensOnly: true);
         SecretGuard.Ensure(update.BeforeJson, "item before-state", tokensOnly: true);
         SecretGuard.Ensure(update.AfterJson, "item after-state", tokensOnly: true);
-        return WriteAsync(w =>
+    }
+
+    private ItemRecord ApplyUpdate(WriteContext w, string id, ItemUpdate update)
+    {
+        var cmd = w.Command($"""
+            UPDATE items SET state = $state, reason = $reason, attempts = attempts + $inc,
+                data_json = coalesce($data, data_json), before_json = coalesce($before, before_json),
+                after_json = coalesce($after, after_json), updated_at = $now
+            WHERE action_id = $a AND seq = $seq
+              AND ($owner IS NULL OR EXISTS (SELECT 1 FROM actions WHERE id = $a AND lease_owner = $owner))
+            RETURNING {ItemColumns};
+            """);
+        P(cmd, "$state", update.State.ToString());
+        P(cmd, "$reason", update.Reason);
+        P(cmd, "$inc", update.IncrementAttempts ? 1 : 0);
+        P(cmd, "$data", update.DataJson);
+        P(cmd, "$before", update.BeforeJson);
+        P(cmd, "$after", update.AfterJson);
+        P(cmd, "$now", Clock.GetUtcNow().UtcTicks);
+        P(cmd, "$a", id);
+        P(cmd, "$seq", update.Seq);
+        P(cmd, "$owner", update.LeaseOwner);
+        using (var r = cmd.ExecuteReader())
         {
-            var cmd = w.Command($"""
-                UPDATE items SET state = $state, reason = $reason, attempts = attempts + $inc,
-                    data_json = coalesce($data, data_json), before_json = coalesce($before, before_json),
-                    after_json = coalesce($after, after_json), updated_at = $now
-                WHERE action_id = $a AND seq = $seq
-                  AND ($owner IS NULL OR EXISTS (SELECT 1 FROM actions WHERE id = $a AND lease_owner = $owner))
-                RETURNING {ItemColumns};
-                """);
-            P(cmd, "$state", update.State.ToString());
-            P(cmd, "$reason", update.Reason);
-            P(cmd, "$inc", update.IncrementAttempts ? 1 : 0);
-            P(cmd, "$data", update.DataJson);
-            P(cmd, "$before", update.BeforeJson);
-            P(cmd, "$after", update.AfterJson);
-            P(cmd, "$now", Clock.GetUtcNow().UtcTicks);
-            P(cmd, "$a", id);
-            P(cmd, "$seq", update.Seq);
-            P(cmd, "$owner", update.LeaseOwner);
-            using (var r = cmd.ExecuteReader())
+            if (r.Read())
             {
-                if (r.Read())
-                {
-                    return ReadItem(r);
-                }
+                return ReadItem(r);
             }
-            var probe = w.Command("SELECT 1 FROM items WHERE action_id = $a AND seq = $seq;");
-            P(probe, "$a", id);
-            P(probe, "$seq", update.Seq);
-            if (probe.ExecuteScalar() is null)
-            {
-                throw new AirException(AirErrorKind.NotFound, $"Action {id} has no item {update.Seq}.", id);
-            }
-            throw new AirException(AirErrorKind.Conflict,
-                $"Action {id} was taken over by another session; this session ({update.LeaseOwner}) no longer holds its lease and stopped.", id);
-        }, cancellationToken);
+        }
+        var probe = w.Command("SELECT 1 FROM items WHERE action_id = $a AND seq = $seq;");
+        P(probe, "$a", id);
+        P(probe, "$seq", update.Seq);
+        if (probe.ExecuteScalar() is null)
+        {
+            throw new AirException(AirErrorKind.NotFound, $"Action {id} has no item {update.Seq}.", id);
+        }
+        throw new AirException(AirErrorKind.Conflict,
+            $"Action {id} was taken over by another session; this session ({update.LeaseOwner}) no longer holds its lease and stopped.", id);
     }
 
     /// <inheritdoc/>

@@ -124,6 +124,8 @@ public sealed record ActionQuery
 {
     public IReadOnlyCollection<ActionState>? States { get; init; }
     public ActionKind? Kind { get; init; }
+    /// <summary>Ids starting with this, case-insensitive, with or without "A-" (for tab completion).</summary>
+    public string? IdPrefix { get; init; }
     public string? ProposedBy { get; init; }
     public string? InvestigationId { get; init; }
     public string? RelatedActionId { get; init; }

@@ -179,6 +179,15 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Equal(25, (await ToList(s.QueryActionsAsync(new ActionQuery { States = [ActionState.Denied, ActionState.Pending], PageSize = 7 }))).Count);
         Assert.Equal(6, (await ToList(s.QueryActionsAsync(new ActionQuery { Limit = 6, PageSize = 4 }))).Count);
 
+        var target = created[7].Id;
+        foreach (var typed in new[] { target[..5], target[..5].ToLowerInvariant(), target[2..6] })
+        {
+            var matches = await ToList(s.QueryActionsAsync(new ActionQuery { IdPrefix = typed }));
+            Assert.Contains(matches, m => m.Id == target);
+            Assert.All(matches, m => Assert.StartsWith(target[..5], m.Id, StringComparison.Ordinal));
+        }
+        Assert.Equal(target, Assert.Single(await ToList(s.QueryActionsAsync(new ActionQuery { IdPrefix = target }))).Id);
+
         var since = created[10].CreatedAt;
         var until = created[20].CreatedAt;
         var window = await ToList(s.QueryActionsAsync(new ActionQuery { CreatedSince = since, CreatedUntil = until, PageSize = 2 }));
@@ -506,6 +515,20 @@ public abstract class ActionStoreContract : IAsyncLifetime
 
         var ex = await Assert.ThrowsAsync<AirException>(() => s.UpdateItemAsync(a.Id, new ItemUpdate(99, ItemState.Done)));
         Assert.Equal(AirErrorKind.NotFound, ex.Kind);
+    }
+
+    [Fact]
+    public async Task ItemsCanBeUpdatedInBatches()
+    {
+        var s = NewStore();
+        var a = await Running(s, "s1");
+        var items = await s.AddItemsAsync(a.Id, Enumerable.Range(0, 250).Select(i => new NewItem("k" + i)));
+        var updated = await s.UpdateItemsAsync(a.Id, items.Select(i => new ItemUpdate(i.Seq, ItemState.Already) { Reason = "already in Deletions", LeaseOwner = "s1" }).ToList());
+        Assert.Equal(250, updated.Count);
+        Assert.All(updated, u => Assert.Equal(ItemState.Already, u.State));
+        Assert.Equal(250, (await s.GetItemCountsAsync(a.Id)).Already);
+        var ex = await Assert.ThrowsAsync<AirException>(() => s.UpdateItemsAsync(a.Id, [new ItemUpdate(1, ItemState.Done) { LeaseOwner = "s2" }]));
+        Assert.Equal(AirErrorKind.Conflict, ex.Kind);
     }
 
     [Fact]

@@ -214,6 +214,26 @@ public sealed class SqliteActionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ABatchOfItemUpdatesIsAllOrNothing()
+    {
+        await using var s = SqliteActionStore.Open(_dir.File());
+        var a = (await s.CreateActionAsync(new NewAction { Kind = ActionKind.SoftDeleteEmail, InitialState = ActionState.Running, Lease = new LeaseRequest("s1", TimeSpan.FromMinutes(1)) }, Alice)).Action;
+        await s.AddItemsAsync(a.Id, [new NewItem("k1"), new NewItem("k2")]);
+        var ex = await Assert.ThrowsAsync<AirException>(() => s.UpdateItemsAsync(a.Id, [new ItemUpdate(1, ItemState.Done), new ItemUpdate(3, ItemState.Done)]));
+        Assert.Equal(AirErrorKind.NotFound, ex.Kind);
+        Assert.Equal(2, (await s.GetItemCountsAsync(a.Id)).Planned);
+    }
+
+    [Fact]
+    public void APathThatIsAFolderGivesTheCannotOpenError()
+    {
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(_dir.Path));
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.StartsWith($"The action store '{_dir.Path}' cannot be opened", e.Message, StringComparison.Ordinal);
+        _out.WriteLine(e.Message);
+    }
+
+    [Fact]
     public void AnotherApplicationsDatabaseIsNotTakenOver()
     {
         var path = _dir.File("other.db");
