@@ -69,53 +69,125 @@ public static class AuditChain
         sb.Append('\n');
     }
 
-    /// <summary>Walks the whole trail in Seq order and reports the first broken entry.</summary>
-    public static async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditRecord> trail, CancellationToken cancellationToken)
+    /// <summary>Walks the whole trail in Seq order and reports the first broken entry; then, if <paramref name="actions"/> is given,
+    /// checks that every action's state is the state its own audit entries end in.</summary>
+    public static async Task<AuditVerification> VerifyAsync(IAsyncEnumerable<AuditRecord> trail, IAsyncEnumerable<ActionRecord>? actions,
+        CancellationToken cancellationToken)
     {
-        long expectedSeq = 1;
-        string prev = Genesis;
-        long count = 0;
+        var v = new AuditChainVerifier();
         await foreach (var r in trail.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (r.Seq != expectedSeq)
+            if (!v.Add(r))
             {
-                return Broken(count, AuditProblem.MissingSequence, expectedSeq, r.ActionId,
-                    r.Seq > expectedSeq
-                        ? $"Audit entry {expectedSeq} is missing (the trail jumps from {expectedSeq - 1} to {r.Seq}{OfAction(r.ActionId)}): an entry was deleted."
-                        : $"Audit entry {r.Seq}{OfAction(r.ActionId)} is out of order (expected {expectedSeq}).");
+                return v.Result();
             }
-            if (!string.Equals(r.PrevHash, prev, StringComparison.Ordinal))
-            {
-                return Broken(count, AuditProblem.BrokenLink, r.Seq, r.ActionId,
-                    $"Audit entry {r.Seq}{OfAction(r.ActionId)} does not link to entry {r.Seq - 1}: its previous-hash differs, so an entry before it was replaced or rewritten.");
-            }
-            if (!string.Equals(ComputeHash(r), r.Hash, StringComparison.Ordinal))
-            {
-                return Broken(count, AuditProblem.HashMismatch, r.Seq, r.ActionId,
-                    $"Audit entry {r.Seq}{OfAction(r.ActionId)} was modified: its hash does not match its content.");
-            }
-            prev = r.Hash;
-            expectedSeq++;
-            count++;
         }
-        return new AuditVerification
+        if (actions is not null)
         {
-            IsValid = true,
-            Count = count,
-            HeadHash = count == 0 ? null : prev,
-            Message = count == 0 ? "The audit trail is empty." : $"The audit trail is intact: {count} entries, head {prev[..12]}….",
-        };
+            await foreach (var a in actions.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (!v.Check(a))
+                {
+                    break;
+                }
+            }
+        }
+        return v.Result();
     }
+}
+
+/// <summary>
+/// Checks an audit trail entry by entry (in Seq order), keeping only the previous hash and each action's last recorded state,
+/// so a trail of any length verifies in flat memory per entry. After the trail, <see cref="Check"/> compares each action's
+/// stored state with the state its audit entries end in, which catches an action row edited outside AirRemediation
+/// (e.g. a Denied action set to Approved with plain SQL).
+/// </summary>
+public sealed class AuditChainVerifier
+{
+    private readonly Dictionary<string, (long Seq, ActionState State)> _lastState = new(StringComparer.Ordinal);
+    private long _expectedSeq = 1;
+    private string _prev = AuditChain.Genesis;
+    private long _count;
+    private AuditVerification? _broken;
+
+    /// <summary>Adds the next entry. False once the chain is broken (the rest is not checked).</summary>
+    public bool Add(AuditRecord r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (_broken is not null)
+        {
+            return false;
+        }
+        if (r.Seq != _expectedSeq)
+        {
+            return Fail(AuditProblem.MissingSequence, _expectedSeq, r.ActionId,
+                r.Seq > _expectedSeq
+                    ? $"Audit entry {_expectedSeq} is missing (the trail jumps from {_expectedSeq - 1} to {r.Seq}{OfAction(r.ActionId)}): an entry was deleted."
+                    : $"Audit entry {r.Seq}{OfAction(r.ActionId)} is out of order (expected {_expectedSeq}).");
+        }
+        if (!string.Equals(r.PrevHash, _prev, StringComparison.Ordinal))
+        {
+            return Fail(AuditProblem.BrokenLink, r.Seq, r.ActionId,
+                $"Audit entry {r.Seq}{OfAction(r.ActionId)} does not link to entry {r.Seq - 1}: its previous-hash differs, so an entry before it was replaced or rewritten.");
+        }
+        if (!string.Equals(AuditChain.ComputeHash(r), r.Hash, StringComparison.Ordinal))
+        {
+            return Fail(AuditProblem.HashMismatch, r.Seq, r.ActionId,
+                $"Audit entry {r.Seq}{OfAction(r.ActionId)} was modified: its hash does not match its content.");
+        }
+        if (r.ActionId is not null && r.ToState is { } to)
+        {
+            _lastState[r.ActionId] = (r.Seq, to);
+        }
+        _prev = r.Hash;
+        _expectedSeq++;
+        _count++;
+        return true;
+    }
+
+    /// <summary>Checks one action against the trail added so far. False if it disagrees (then <see cref="Result"/> names it).</summary>
+    public bool Check(ActionRecord a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        if (_broken is not null)
+        {
+            return false;
+        }
+        if (!_lastState.TryGetValue(a.Id, out var last))
+        {
+            return Fail(AuditProblem.ActionStateMismatch, null, a.Id,
+                $"Action {a.Id} ({a.State}) has no entry in the audit trail: it was added outside AirRemediation.");
+        }
+        if (last.State != a.State)
+        {
+            return Fail(AuditProblem.ActionStateMismatch, last.Seq, a.Id,
+                $"Action {a.Id} is {a.State} in the store, but its audit trail ends in {last.State} (entry {last.Seq}): the action was changed outside AirRemediation.");
+        }
+        return true;
+    }
+
+    /// <summary>The outcome so far.</summary>
+    public AuditVerification Result() => _broken ?? new AuditVerification
+    {
+        IsValid = true,
+        Count = _count,
+        HeadHash = _count == 0 ? null : _prev,
+        Message = _count == 0 ? "The audit trail is empty." : $"The audit trail is intact: {_count} entries, head {_prev[..12]}….",
+    };
 
     private static string OfAction(string? id) => id is null ? "" : $" (action {id})";
 
-    private static AuditVerification Broken(long count, AuditProblem p, long seq, string? actionId, string message) => new()
+    private bool Fail(AuditProblem p, long? seq, string? actionId, string message)
     {
-        IsValid = false,
-        Count = count,
-        Problem = p,
-        BrokenSeq = seq,
-        BrokenActionId = actionId,
-        Message = message,
-    };
+        _broken = new AuditVerification
+        {
+            IsValid = false,
+            Count = _count,
+            Problem = p,
+            BrokenSeq = seq,
+            BrokenActionId = actionId,
+            Message = message,
+        };
+        return false;
+    }
 }

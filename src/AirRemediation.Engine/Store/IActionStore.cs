@@ -63,6 +63,13 @@ public interface IActionStore : IAsyncDisposable
     /// <summary>Updates one item; durable when the task completes (await it before starting the side effect).</summary>
     Task<ItemRecord> UpdateItemAsync(string actionId, ItemUpdate update, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Updates several items in one write (e.g. marking a page of items Already or Skipped). Each update behaves like
+    /// <see cref="UpdateItemAsync"/>. SQLite applies all or none; a backend whose transactions are smaller (Azure Tables: 100)
+    /// may have applied a prefix when it throws — updates are idempotent, so retry the call.
+    /// </summary>
+    Task<IReadOnlyList<ItemRecord>> UpdateItemsAsync(string actionId, IReadOnlyList<ItemUpdate> updates, CancellationToken cancellationToken = default);
+
     /// <summary>One item by key, or null.</summary>
     Task<ItemRecord?> GetItemAsync(string actionId, string key, CancellationToken cancellationToken = default);
 

@@ -70,7 +70,7 @@ public sealed class SqliteActionStore : IActionStore
             DataSource = path,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
+            DefaultTimeout = options.CommandTimeoutSeconds,
         }.ToString();
 
         SqliteConnection? writerConnection = null;
@@ -85,7 +85,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             writerConnection?.Dispose();
             SqliteConnection.ClearAllPools();
-            throw SqliteErrors.Map(e, path, options.BusyTimeout);
+            throw SqliteErrors.Map(e, path, options.EffectiveWait);
         }
         catch
         {
@@ -104,10 +104,17 @@ public sealed class SqliteActionStore : IActionStore
         try
         {
             c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA synchronous={(options.FullSync ? "FULL" : "NORMAL")};");
-            cmd.ExecuteNonQuery();
+            // One statement per command: Microsoft.Data.Sqlite stops after a statement that returns a row (these PRAGMAs do).
+            foreach (var sql in new[]
+            {
+                string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};"),
+                options.FullSync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;",
+            })
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = sql;
+                cmd.ExecuteNonQuery();
+            }
             return c;
         }
         catch
@@ -160,6 +167,14 @@ public sealed class SqliteActionStore : IActionStore
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Reads a PRAGMA on a connection configured like the store's own (for tests).</summary>
+    internal string Pragma(string name) => Read(c =>
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"PRAGMA {name};";
+        return Convert.ToString(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) ?? "";
+    });
+
     // ---------------------------------------------------------------- plumbing
 
     private async Task<T> WriteAsync<T>(Func<WriteContext, T> work, CancellationToken ct)
@@ -171,7 +186,7 @@ public sealed class SqliteActionStore : IActionStore
         }
         catch (SqliteException e)
         {
-            throw SqliteErrors.Map(e, Location, _options.BusyTimeout);
+            throw SqliteErrors.Map(e, Location, _options.EffectiveWait);
         }
     }
 
@@ -185,7 +200,7 @@ public sealed class SqliteActionStore : IActionStore
         }
         catch (SqliteException e)
         {
-            throw SqliteErrors.Map(e, Location, _options.BusyTimeout);
+            throw SqliteErrors.Map(e, Location, _options.EffectiveWait);
         }
     }
 
@@ -382,6 +397,14 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, "Every change to the action store needs the name of the identity making it (Actor).");
         }
+        SecretGuard.Ensure(who);
+    }
+
+    /// <summary>"7k3" or "a-7k3" → "A-7K3" (what a person types while tab-completing).</summary>
+    private static string NormalizePrefix(string prefix)
+    {
+        var p = prefix.Trim().ToUpperInvariant();
+        return p.StartsWith("A-", StringComparison.Ordinal) ? p : p == "A" ? p : "A-" + p;
     }
 
     private static string Id(string actionId) => ActionId.TryNormalize(actionId, out var id) ? id : actionId;
@@ -394,6 +417,9 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentNullException.ThrowIfNull(action);
         ValidateWho(who);
         ActionStateMachine.EnsureCreate(action.InitialState);
+        SecretGuard.Ensure(action.ParametersJson, "action parameters", tokensOnly: true);
+        SecretGuard.Ensure(action.Summary, "action summary", tokensOnly: true);
+        SecretGuard.Ensure(action.ProposedBy, "proposer name");
         if (action.InitialState == ActionState.Running && action.Lease is null)
         {
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
@@ -567,6 +593,11 @@ public sealed class SqliteActionStore : IActionStore
             where.Add($"state IN ({string.Join(", ", names)})");
         }
         if (q.Kind is { } k) { where.Add("kind = $kind"); P(cmd, "$kind", k.ToString()); }
+        if (!string.IsNullOrEmpty(q.IdPrefix))
+        {
+            where.Add("substr(id, 1, length($pfx)) = $pfx");
+            P(cmd, "$pfx", NormalizePrefix(q.IdPrefix));
+        }
         if (q.ProposedBy is not null) { where.Add("proposed_by = $by COLLATE NOCASE"); P(cmd, "$by", q.ProposedBy); }
         if (q.InvestigationId is not null) { where.Add("investigation_id = $inv"); P(cmd, "$inv", q.InvestigationId); }
         if (q.RelatedActionId is not null) { where.Add("related_action_id = $rel"); P(cmd, "$rel", Id(q.RelatedActionId)); }
@@ -596,6 +627,7 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(expectedFrom);
         ValidateWho(who);
+        SecretGuard.Ensure(changes?.Summary, "action summary", tokensOnly: true);
         string id = Id(actionId);
         if (expectedFrom.Count == 0)
         {
@@ -765,6 +797,8 @@ public sealed class SqliteActionStore : IActionStore
             {
                 throw new AirException(AirErrorKind.InvalidInput, $"An item of action {id} has no key; every item needs one (e.g. mailbox|internetMessageId or the URL).", id);
             }
+            SecretGuard.Ensure(it.DataJson, "item data", tokensOnly: true);
+            SecretGuard.Ensure(it.Reason, "item reason", tokensOnly: true);
         }
         return WriteAsync<IReadOnlyList<ItemRecord>>(w =>
         {
@@ -823,43 +857,76 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(update);
         string id = Id(actionId);
-        return WriteAsync(w =>
+        GuardUpdate(update);
+        return WriteAsync(w => ApplyUpdate(w, id, update), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<ItemRecord>> UpdateItemsAsync(string actionId, IReadOnlyList<ItemUpdate> updates, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
+        ArgumentNullException.ThrowIfNull(updates);
+        string id = Id(actionId);
+        foreach (var u in updates)
         {
-            var cmd = w.Command($"""
-                UPDATE items SET state = $state, reason = $reason, attempts = attempts + $inc,
-                    data_json = coalesce($data, data_json), before_json = coalesce($before, before_json),
-                    after_json = coalesce($after, after_json), updated_at = $now
-                WHERE action_id = $a AND seq = $seq
-                  AND ($owner IS NULL OR EXISTS (SELECT 1 FROM actions WHERE id = $a AND lease_owner = $owner))
-                RETURNING {ItemColumns};
-                """);
-            P(cmd, "$state", update.State.ToString());
-            P(cmd, "$reason", update.Reason);
-            P(cmd, "$inc", update.IncrementAttempts ? 1 : 0);
-            P(cmd, "$data", update.DataJson);
-            P(cmd, "$before", update.BeforeJson);
-            P(cmd, "$after", update.AfterJson);
-            P(cmd, "$now", Clock.GetUtcNow().UtcTicks);
-            P(cmd, "$a", id);
-            P(cmd, "$seq", update.Seq);
-            P(cmd, "$owner", update.LeaseOwner);
-            using (var r = cmd.ExecuteReader())
+            ArgumentNullException.ThrowIfNull(u);
+            GuardUpdate(u);
+        }
+        return WriteAsync<IReadOnlyList<ItemRecord>>(w =>
+        {
+            var result = new List<ItemRecord>(updates.Count);
+            foreach (var u in updates)
             {
-                if (r.Read())
-                {
-                    return ReadItem(r);
-                }
+                result.Add(ApplyUpdate(w, id, u));
             }
-            var probe = w.Command("SELECT 1 FROM items WHERE action_id = $a AND seq = $seq;");
-            P(probe, "$a", id);
-            P(probe, "$seq", update.Seq);
-            if (probe.ExecuteScalar() is null)
-            {
-                throw new AirException(AirErrorKind.NotFound, $"Action {id} has no item {update.Seq}.", id);
-            }
-            throw new AirException(AirErrorKind.Conflict,
-                $"Action {id} was taken over by another session; this session ({update.LeaseOwner}) no longer holds its lease and stopped.", id);
+            return result;
         }, cancellationToken);
+    }
+
+    private static void GuardUpdate(ItemUpdate update)
+    {
+        SecretGuard.Ensure(update.Reason, "item reason", tokensOnly: true);
+        SecretGuard.Ensure(update.DataJson, "item data", tokensOnly: true);
+        SecretGuard.Ensure(update.BeforeJson, "item before-state", tokensOnly: true);
+        SecretGuard.Ensure(update.AfterJson, "item after-state", tokensOnly: true);
+    }
+
+    private ItemRecord ApplyUpdate(WriteContext w, string id, ItemUpdate update)
+    {
+        var cmd = w.Command($"""
+            UPDATE items SET state = $state, reason = $reason, attempts = attempts + $inc,
+                data_json = coalesce($data, data_json), before_json = coalesce($before, before_json),
+                after_json = coalesce($after, after_json), updated_at = $now
+            WHERE action_id = $a AND seq = $seq
+              AND ($owner IS NULL OR EXISTS (SELECT 1 FROM actions WHERE id = $a AND lease_owner = $owner))
+            RETURNING {ItemColumns};
+            """);
+        P(cmd, "$state", update.State.ToString());
+        P(cmd, "$reason", update.Reason);
+        P(cmd, "$inc", update.IncrementAttempts ? 1 : 0);
+        P(cmd, "$data", update.DataJson);
+        P(cmd, "$before", update.BeforeJson);
+        P(cmd, "$after", update.AfterJson);
+        P(cmd, "$now", Clock.GetUtcNow().UtcTicks);
+        P(cmd, "$a", id);
+        P(cmd, "$seq", update.Seq);
+        P(cmd, "$owner", update.LeaseOwner);
+        using (var r = cmd.ExecuteReader())
+        {
+            if (r.Read())
+            {
+                return ReadItem(r);
+            }
+        }
+        var probe = w.Command("SELECT 1 FROM items WHERE action_id = $a AND seq = $seq;");
+        P(probe, "$a", id);
+        P(probe, "$seq", update.Seq);
+        if (probe.ExecuteScalar() is null)
+        {
+            throw new AirException(AirErrorKind.NotFound, $"Action {id} has no item {update.Seq}.", id);
+        }
+        throw new AirException(AirErrorKind.Conflict,
+            $"Action {id} was taken over by another session; this session ({update.LeaseOwner}) no longer holds its lease and stopped.", id);
     }
 
     /// <inheritdoc/>
@@ -953,7 +1020,7 @@ public sealed class SqliteActionStore : IActionStore
         ValidateWho(entry.Who);
         ArgumentException.ThrowIfNullOrWhiteSpace(entry.Event);
         string? id = entry.ActionId is null ? null : Id(entry.ActionId);
-        return WriteAsync(w => AppendAudit(w, Clock.GetUtcNow(), id, entry.Event, entry.Who, entry.FromState, entry.ToState, entry.Who.Reason), cancellationToken);
+        return WriteAsync(w => AppendAudit(w, Clock.GetUtcNow(), id, entry.Event, entry.Who, null, null, entry.Who.Reason), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -999,8 +1066,59 @@ public sealed class SqliteActionStore : IActionStore
     }
 
     /// <inheritdoc/>
-    public Task<AuditVerification> VerifyAuditTrailAsync(CancellationToken cancellationToken = default) =>
-        AuditChain.VerifyAsync(GetAuditAsync(null, cancellationToken), cancellationToken);
+    /// <remarks>Reads the trail and then every action inside one read transaction, so both come from the same snapshot
+    /// and a change committed meanwhile by another session cannot look like tampering. Memory stays flat in the trail's length.</remarks>
+    public Task<AuditVerification> VerifyAuditTrailAsync(CancellationToken cancellationToken = default) => Task.FromResult(Read(c =>
+    {
+        var v = new AuditChainVerifier();
+        using var tx = c.BeginTransaction(deferred: true); // read-only snapshot (WAL): writers carry on meanwhile
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT {AuditColumns} FROM audit ORDER BY seq;";
+            using var r = cmd.ExecuteReader();
+            int n = 0;
+            while (r.Read())
+            {
+                if (++n % 4096 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                if (!v.Add(ReadAudit(r)))
+                {
+                    return v.Result();
+                }
+            }
+        }
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT {ActionColumns} FROM actions;";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                ActionRecord a;
+                try
+                {
+                    a = ReadAction(r);
+                }
+                catch (AirException)
+                {
+                    return new AuditVerification
+                    {
+                        IsValid = false, Count = v.Result().Count, Problem = AuditProblem.ActionStateMismatch, BrokenActionId = r.GetString(0),
+                        Message = $"Action {r.GetString(0)} holds a state or kind AirRemediation never writes ('{r.GetString(2)}'): it was changed outside AirRemediation.",
+                    };
+                }
+                if (!v.Check(a))
+                {
+                    break;
+                }
+            }
+        }
+        tx.Commit();
+        return v.Result();
+    }));
 
     // ---------------------------------------------------------------- settings
 
@@ -1041,6 +1159,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
         ValidateWho(who);
+        SecretGuard.Ensure(value, $"value of setting {key}");
         return WriteAsync(w =>
         {
             var now = Clock.GetUtcNow();

@@ -13,6 +13,12 @@ public sealed record SqliteActionStoreOptions
     /// </summary>
     public bool FullSync { get; init; }
 
+    /// <summary>How long a blocked write really waits: Microsoft.Data.Sqlite retries a busy database until its command timeout,
+    /// which is whole seconds (at least 1).</summary>
+    internal TimeSpan EffectiveWait => TimeSpan.FromSeconds(Math.Max(BusyTimeout.TotalSeconds, CommandTimeoutSeconds));
+
+    internal int CommandTimeoutSeconds => Math.Max(1, (int)Math.Ceiling(BusyTimeout.TotalSeconds));
+
     /// <summary>Most writes committed together in one transaction by the group-commit writer.</summary>
     public int MaxBatch { get; init; } = 512;
 }

@@ -15,7 +15,7 @@ internal static class SqliteErrors
             NotADb or Corrupt =>
                 $"The action store '{path}' is damaged or is not an AirRemediation action store (SQLite reports: {Describe(e)}). Restore it from a backup or use another store file.",
             Busy or Locked =>
-                $"The action store '{path}' is locked by another process (waited {busyTimeout.TotalSeconds:0.#} s for it). Close other sessions or runbooks that use it, or try again.",
+                $"The action store '{path}' is locked by another process (waited {busyTimeout.TotalSeconds:0.#} s for it to finish). Close other sessions or runbooks that use it, or try again.",
             CantOpen =>
                 $"The action store '{path}' cannot be opened: the file or its folder cannot be created or accessed.",
             ReadOnly or Perm or Auth =>

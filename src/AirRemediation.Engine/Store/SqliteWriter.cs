@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace AirRemediation.Engine.Store;
@@ -46,7 +46,11 @@ internal sealed class WriteContext
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    private readonly Channel<Op> _queue = Channel.CreateUnbounded<Op>(new UnboundedChannelOptions { SingleReader = true });
+    // A plain queue and an event rather than a Channel: the writer thread is woken directly by the enqueuing thread,
+    // without a thread-pool hop, which matters for one caller awaiting each write in turn on a busy 2-core machine.
+    private readonly ConcurrentQueue<Op> _queue = new();
+    private readonly ManualResetEventSlim _signal = new(false, spinCount: 50);
+    private volatile bool _completing;
     private readonly SqliteConnection _connection;
     private readonly WriteContext _context;
     private readonly int _maxBatch;
@@ -64,22 +68,36 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public Task<T> EnqueueAsync<T>(Func<WriteContext, T> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var op = new Op<T>(work, cancellationToken);
-        if (!_queue.Writer.TryWrite(op))
+        if (_completing)
         {
             throw new ObjectDisposedException(nameof(SqliteActionStore));
         }
+        var op = new Op<T>(work, cancellationToken);
+        _queue.Enqueue(op);
+        _signal.Set();
         return op.Task;
     }
 
     private void RunLoop()
     {
         var batch = new List<Op>(_maxBatch);
-        var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (true)
         {
+            if (_queue.IsEmpty)
+            {
+                if (_completing)
+                {
+                    return;
+                }
+                _signal.Reset();
+                if (_queue.IsEmpty && !_completing)
+                {
+                    _signal.Wait();
+                }
+                continue;
+            }
             batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var op))
+            while (batch.Count < _maxBatch && _queue.TryDequeue(out var op))
             {
                 batch.Add(op);
             }
@@ -147,8 +165,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        _completing = true;
+        _signal.Set();
         await _loop.ConfigureAwait(false);
+        // A write enqueued while the loop was stopping is refused rather than left waiting forever.
+        while (_queue.TryDequeue(out var late))
+        {
+            late.Error = new ObjectDisposedException(nameof(SqliteActionStore));
+            late.Complete();
+        }
+        _signal.Dispose();
         _context.DisposeCommands();
         await _connection.DisposeAsync().ConfigureAwait(false);
     }

@@ -124,6 +124,8 @@ public sealed record ActionQuery
 {
     public IReadOnlyCollection<ActionState>? States { get; init; }
     public ActionKind? Kind { get; init; }
+    /// <summary>Ids starting with this, case-insensitive, with or without "A-" (for tab completion).</summary>
+    public string? IdPrefix { get; init; }
     public string? ProposedBy { get; init; }
     public string? InvestigationId { get; init; }
     public string? RelatedActionId { get; init; }
@@ -160,8 +162,9 @@ public sealed record ItemQuery
     public int PageSize { get; init; } = 1000;
 }
 
-/// <summary>A free audit entry (events that are not state transitions).</summary>
-public sealed record AuditEntry(string? ActionId, string Event, AuditContext Who, ActionState? FromState = null, ActionState? ToState = null);
+/// <summary>A free audit entry: an event that is not a state transition (reported to the alert, a note, a refused approval).
+/// It carries no states; only transitions record states, so the trail's last state of an action is always its real state.</summary>
+public sealed record AuditEntry(string? ActionId, string Event, AuditContext Who);
 
 /// <summary>What is wrong with an audit entry.</summary>
 public enum AuditProblem
@@ -173,6 +176,9 @@ public enum AuditProblem
     BrokenLink,
     /// <summary>A sequence number is missing: an entry was deleted.</summary>
     MissingSequence,
+    /// <summary>The chain is intact, but an action's stored state is not the state its audit entries end in (or it has none):
+    /// the action record was changed outside AirRemediation.</summary>
+    ActionStateMismatch,
 }
 
 /// <summary>The result of verifying the audit trail. When broken, names the first broken entry.</summary>
@@ -184,7 +190,8 @@ public sealed record AuditVerification
     /// <summary>Hash of the last entry; record it elsewhere to detect truncation of the tail later.</summary>
     public string? HeadHash { get; init; }
     public AuditProblem Problem { get; init; }
-    /// <summary>Seq of the first broken entry (for MissingSequence: the number that is missing).</summary>
+    /// <summary>Seq of the first broken entry (for MissingSequence: the number that is missing; for ActionStateMismatch: the
+    /// action's last audit entry, or null if it has none).</summary>
     public long? BrokenSeq { get; init; }
     public string? BrokenActionId { get; init; }
     /// <summary>Readable description, e.g. "Audit entry 17 (action A-…) was modified: its hash does not match its content."</summary>

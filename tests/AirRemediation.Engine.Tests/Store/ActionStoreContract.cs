@@ -35,6 +35,9 @@ public abstract class ActionStoreContract : IAsyncLifetime
     /// <summary>Changes the stored audit entry <paramref name="seq"/> behind the store's back, the way an attacker with file or table access would.</summary>
     protected abstract Task TamperAuditAsync(IActionStore store, long seq, AuditTamper how);
 
+    /// <summary>Sets an action's stored state behind the store's back (no audit entry).</summary>
+    protected abstract Task TamperActionStateAsync(IActionStore store, string actionId, ActionState state);
+
     protected IActionStore NewStore()
     {
         var s = CreateStore(Clock);
@@ -175,6 +178,15 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Equal(created[3].Id, Assert.Single(await ToList(s.QueryActionsAsync(new ActionQuery { States = [ActionState.Denied] }))).Id);
         Assert.Equal(25, (await ToList(s.QueryActionsAsync(new ActionQuery { States = [ActionState.Denied, ActionState.Pending], PageSize = 7 }))).Count);
         Assert.Equal(6, (await ToList(s.QueryActionsAsync(new ActionQuery { Limit = 6, PageSize = 4 }))).Count);
+
+        var target = created[7].Id;
+        foreach (var typed in new[] { target[..5], target[..5].ToLowerInvariant(), target[2..6] })
+        {
+            var matches = await ToList(s.QueryActionsAsync(new ActionQuery { IdPrefix = typed }));
+            Assert.Contains(matches, m => m.Id == target);
+            Assert.All(matches, m => Assert.StartsWith(target[..5], m.Id, StringComparison.Ordinal));
+        }
+        Assert.Equal(target, Assert.Single(await ToList(s.QueryActionsAsync(new ActionQuery { IdPrefix = target }))).Id);
 
         var since = created[10].CreatedAt;
         var until = created[20].CreatedAt;
@@ -506,6 +518,20 @@ public abstract class ActionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ItemsCanBeUpdatedInBatches()
+    {
+        var s = NewStore();
+        var a = await Running(s, "s1");
+        var items = await s.AddItemsAsync(a.Id, Enumerable.Range(0, 250).Select(i => new NewItem("k" + i)));
+        var updated = await s.UpdateItemsAsync(a.Id, items.Select(i => new ItemUpdate(i.Seq, ItemState.Already) { Reason = "already in Deletions", LeaseOwner = "s1" }).ToList());
+        Assert.Equal(250, updated.Count);
+        Assert.All(updated, u => Assert.Equal(ItemState.Already, u.State));
+        Assert.Equal(250, (await s.GetItemCountsAsync(a.Id)).Already);
+        var ex = await Assert.ThrowsAsync<AirException>(() => s.UpdateItemsAsync(a.Id, [new ItemUpdate(1, ItemState.Done) { LeaseOwner = "s2" }]));
+        Assert.Equal(AirErrorKind.Conflict, ex.Kind);
+    }
+
+    [Fact]
     public async Task CountsAlwaysAddUp()
     {
         var s = NewStore();
@@ -618,6 +644,26 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Equal(brokenSeq - 1, v.Count);
     }
 
+    [Fact]
+    public async Task AnActionWhoseStateWasChangedBehindTheStoresBackIsNamed()
+    {
+        var s = NewStore();
+        var ok = await Create(s);
+        var denied = await Create(s);
+        (await s.TryTransitionAsync(denied.Id, FromPending, ActionState.Denied, Bob)).EnsureSucceeded();
+        await s.AppendAuditAsync(new AuditEntry(denied.Id, "Note", Bob with { Reason = "free entries carry no state" }));
+        Assert.True((await s.VerifyAuditTrailAsync()).IsValid);
+
+        await TamperActionStateAsync(s, denied.Id, ActionState.Approved);
+        var v = await s.VerifyAuditTrailAsync();
+        Assert.False(v.IsValid);
+        Assert.Equal(AuditProblem.ActionStateMismatch, v.Problem);
+        Assert.Equal(denied.Id, v.BrokenActionId);
+        Assert.Equal(3, v.BrokenSeq);
+        Assert.Equal($"Action {denied.Id} is Approved in the store, but its audit trail ends in Denied (entry 3): the action was changed outside AirRemediation.", v.Message);
+        Assert.NotEqual(ok.Id, v.BrokenActionId);
+    }
+
     // ------------------------------------------------------------ settings
 
     [Fact]
@@ -643,6 +689,82 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Contains("AllowSelfApproval", audit[0].Reason, StringComparison.Ordinal);
         Assert.Contains("lab tenant", audit[0].Reason, StringComparison.Ordinal);
         Assert.Equal(Bob.Actor, audit[2].Actor);
+    }
+
+    // ------------------------------------------------------------ helpers built on the contract
+
+    [Fact]
+    public async Task DuePendingActionsExpireOnceWithTheirAuditEntry()
+    {
+        var s = NewStore();
+        var soon = await Create(s, Proposal(expires: Clock.GetUtcNow().AddDays(1)));
+        var later = await Create(s, Proposal(expires: Clock.GetUtcNow().AddDays(7)));
+        var never = await Create(s);
+        Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(1, await s.ExpireDueAsync(Runbook));
+        Assert.Equal(0, await s.ExpireDueAsync(Runbook));
+        var e = await s.GetActionAsync(soon.Id);
+        Assert.Equal(ActionState.Expired, e!.State);
+        Assert.Equal(Clock.GetUtcNow(), e.DecidedAt);
+        Assert.Equal(ActionState.Pending, (await s.GetActionAsync(later.Id))!.State);
+        Assert.Equal(ActionState.Pending, (await s.GetActionAsync(never.Id))!.State);
+        Assert.Equal("Expired", (await ToList(s.GetAuditAsync(soon.Id)))[^1].Event);
+    }
+
+    [Fact]
+    public async Task AHeartbeatKeepsTheLeaseAndReportsItsLoss()
+    {
+        var s = NewStore();
+        var a = await Running(s, "s1", TimeSpan.FromSeconds(30));
+        await using (var hb = LeaseHeartbeat.Start(s, a.Id, "s1", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(20)))
+        {
+            for (int i = 0; i < 200 && hb.Renewals < 2; i++)
+            {
+                await Task.Delay(10);
+            }
+            Assert.True(hb.Renewals >= 2);
+            Assert.False(hb.IsLost);
+
+            // The session stalls past its expiry (as far as the store's clock is concerned) and another one takes over.
+            LeaseResult taken;
+            int tries = 0;
+            do
+            {
+                // If the heartbeat renews between the stall and the takeover, stall again past that renewal.
+                Clock.Advance(TimeSpan.FromSeconds(31));
+                taken = await s.TryAcquireLeaseAsync(a.Id, "s2", TimeSpan.FromMinutes(5));
+            }
+            while (!taken.Acquired && ++tries < 20);
+            Assert.True(taken.Acquired);
+            var lost = new TaskCompletionSource();
+            using var reg = hb.LeaseLost.Register(() => lost.TrySetResult());
+            Assert.Same(lost.Task, await Task.WhenAny(lost.Task, Task.Delay(TimeSpan.FromSeconds(10))));
+            Assert.True(hb.IsLost);
+        }
+        Assert.Equal("s2", (await s.GetActionAsync(a.Id))!.LeaseOwner);
+        Assert.Matches(@"^.+/\d+/[0-9a-f]{6}$", LeaseHeartbeat.NewOwnerId());
+    }
+
+    [Fact]
+    public async Task CredentialsAreRefusedButPhishingContentIsNot()
+    {
+        var s = NewStore();
+        const string jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.c2lnbmF0dXJl";
+        var ex = await Assert.ThrowsAsync<AirException>(() => s.CreateActionAsync(Proposal(), Alice with { SignIn = "AccessToken " + jwt }));
+        Assert.Equal(AirErrorKind.InvalidInput, ex.Kind);
+        Assert.DoesNotContain(jwt, ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AirException>(() => s.CreateActionAsync(Proposal(), Alice with { SignIn = "ClientSecret client_secret=Zx8Q~abcdefghijkl" }));
+        await Assert.ThrowsAsync<AirException>(() => s.SetSettingAsync("AppApprovers", "password=hunter2hunter2", Alice));
+
+        var a = await Running(s);
+        await Assert.ThrowsAsync<AirException>(() => s.AddItemsAsync(a.Id, [new NewItem("k", DataJson: $$"""{"auth":"Bearer {{jwt}}"}""")]));
+        var items = await s.AddItemsAsync(a.Id,
+        [
+            new NewItem("m1", DataJson: """{"subject":"Your password: expires today, reset now"}"""),
+            new NewItem("https://evil.blob.core.windows.net/p/login.html?sv=2022&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789%3D"),
+        ]);
+        Assert.Equal(2, items.Count);
+        Assert.Empty(await ToList(s.QueryActionsAsync(new ActionQuery { ProposedBy = "nobody" })));
     }
 
     // ------------------------------------------------------------ misc

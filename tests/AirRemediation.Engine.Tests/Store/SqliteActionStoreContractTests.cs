@@ -36,6 +36,18 @@ public class SqliteActionStoreContractTests : ActionStoreContract, IDisposable
     protected override Task TamperAuditAsync(IActionStore store, long seq, AuditTamper how) =>
         SqliteTamper.TamperAsync(store.Location, seq, how);
 
+    protected override Task TamperActionStateAsync(IActionStore store, string actionId, ActionState state)
+    {
+        using var c = new SqliteConnection($"Data Source={store.Location};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE actions SET state = $s WHERE id = $id;";
+        cmd.Parameters.AddWithValue("$s", state.ToString());
+        cmd.Parameters.AddWithValue("$id", actionId);
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
     public void Dispose()
     {
         _dir.Dispose();

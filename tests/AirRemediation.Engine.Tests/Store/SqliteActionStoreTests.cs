@@ -1,0 +1,413 @@
+using System.Diagnostics;
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Store;
+using Microsoft.Data.Sqlite;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AirRemediation.Engine.Tests.Store;
+
+/// <summary>Behaviour specific to the SQLite file: several store instances (as several processes), damage, locks, speed.</summary>
+public sealed class SqliteActionStoreTests : IDisposable
+{
+    private static readonly AuditContext Alice = new("alice@contoso.com");
+    private readonly TempDir _dir = new();
+    private readonly ITestOutputHelper _out;
+
+    public SqliteActionStoreTests(ITestOutputHelper output) => _out = output;
+
+    public void Dispose() => _dir.Dispose();
+
+    private static SqliteActionStoreOptions Quick => new() { BusyTimeout = TimeSpan.FromMilliseconds(300) };
+
+    [Fact]
+    public async Task TwoStoreInstancesRacingToApproveApproveEachActionExactlyOnce()
+    {
+        var path = _dir.File();
+        await using var one = SqliteActionStore.Open(path);
+        await using var two = SqliteActionStore.Open(path); // its own writer connection and read pool, like a second process
+        var ids = new List<string>();
+        for (int i = 0; i < 20; i++)
+        {
+            ids.Add((await one.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl, ParametersJson = $$"""{"url":"https://evil{{i}}.example"}""" }, Alice)).Action.Id);
+        }
+
+        var racers = new[] { (Store: one, Name: "p1@contoso.com"), (Store: two, Name: "p2@contoso.com") }
+            .ToArray();
+        var wins = new[] { new List<string>(), new List<string>() };
+        foreach (var id in ids)
+        {
+            // Both instances go for the same action at the same moment.
+            var results = await Task.WhenAll(racers.Select(r => Task.Run(() => r.Store.TryTransitionAsync(id, [ActionState.Pending], ActionState.Approved,
+                new AuditContext(r.Name), new ActionChanges { ApprovedBy = r.Name }))));
+            Assert.Single(results, t => t.Succeeded);
+            Assert.Single(results, t => t.Outcome == TransitionOutcome.StateMismatch);
+            wins[results[0].Succeeded ? 0 : 1].Add(id);
+        }
+        _out.WriteLine($"instance 1 won {wins[0].Count}, instance 2 won {wins[1].Count}");
+
+        Assert.Equal(ids.OrderBy(x => x), wins.SelectMany(w => w).OrderBy(x => x));
+        foreach (var id in ids)
+        {
+            var approvals = new List<AuditRecord>();
+            await foreach (var e in two.GetAuditAsync(id))
+            {
+                if (e.Event == "Approved")
+                {
+                    approvals.Add(e);
+                }
+            }
+            var single = Assert.Single(approvals);
+            Assert.Equal(single.Actor, (await one.GetActionAsync(id))!.ApprovedBy);
+        }
+        var v = await one.VerifyAuditTrailAsync();
+        Assert.True(v.IsValid, v.Message);
+        Assert.Equal(40, v.Count);
+    }
+
+    [Fact]
+    public async Task TwoInstancesAppendingAtOnceKeepOneUnbrokenChain()
+    {
+        var path = _dir.File();
+        await using var one = SqliteActionStore.Open(path);
+        await using var two = SqliteActionStore.Open(path);
+        var a = (await one.CreateActionAsync(new NewAction { Kind = ActionKind.DisableForwarding }, Alice)).Action;
+        await Task.WhenAll(
+            Task.WhenAll(Enumerable.Range(0, 150).Select(i => one.AppendAuditAsync(new AuditEntry(a.Id, "Note", new AuditContext("one", Reason: "n" + i))))),
+            Task.WhenAll(Enumerable.Range(0, 150).Select(i => two.AppendAuditAsync(new AuditEntry(a.Id, "Note", new AuditContext("two", Reason: "n" + i))))));
+        var v = await two.VerifyAuditTrailAsync();
+        Assert.True(v.IsValid, v.Message);
+        Assert.Equal(301, v.Count);
+    }
+
+    [Fact]
+    public async Task AKilledSessionsJournalSurvivesAndAnotherInstanceResumesIt()
+    {
+        var path = _dir.File();
+        var clock = new ManualClock();
+        var first = SqliteActionStore.Open(path, clock: clock);
+        var a = (await first.CreateActionAsync(new NewAction
+        {
+            Kind = ActionKind.SoftDeleteCluster,
+            InitialState = ActionState.Running,
+            Lease = new LeaseRequest("host1/4242", TimeSpan.FromSeconds(30)),
+        }, Alice)).Action;
+        var items = await first.AddItemsAsync(a.Id, Enumerable.Range(0, 100).Select(i => new NewItem("k" + i)));
+        for (int i = 0; i < 40; i++)
+        {
+            await first.UpdateItemAsync(a.Id, new ItemUpdate(items[i].Seq, ItemState.Done) { LeaseOwner = "host1/4242" });
+        }
+        await first.UpdateItemAsync(a.Id, new ItemUpdate(items[40].Seq, ItemState.InProgress) { IncrementAttempts = true, LeaseOwner = "host1/4242" });
+        // "kill -9": the instance is abandoned without dispose, its lease never renewed or released.
+
+        await using var second = SqliteActionStore.Open(path, clock: clock);
+        var refused = await second.TryTransitionAsync(a.Id, [ActionState.Running, ActionState.Cancelled], ActionState.Running, Alice,
+            new ActionChanges { Lease = new LeaseRequest("host2/77", TimeSpan.FromSeconds(30)) });
+        Assert.Equal(TransitionOutcome.LeaseHeld, refused.Outcome);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        (await second.TryTransitionAsync(a.Id, [ActionState.Running, ActionState.Cancelled], ActionState.Running, Alice,
+            new ActionChanges { Lease = new LeaseRequest("host2/77", TimeSpan.FromSeconds(30)) })).EnsureSucceeded();
+        var counts = await second.GetItemCountsAsync(a.Id);
+        Assert.Equal(new ItemCounts(59, 1, 40, 0, 0, 0), counts);
+        await first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AnAuditRowEditedWithPlainSqlIsDetectedAndNamed()
+    {
+        var path = _dir.File();
+        string victim;
+        await using (var s = SqliteActionStore.Open(path))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                var a = (await s.CreateActionAsync(new NewAction { Kind = ActionKind.SoftDeleteEmail }, Alice)).Action;
+                await s.TryTransitionAsync(a.Id, [ActionState.Pending], ActionState.Denied, new AuditContext("bob@contoso.com"));
+            }
+        }
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "UPDATE audit SET actor = 'carol@contoso.com', event = 'Approved', to_state = 'Approved' WHERE seq = 6 RETURNING action_id;";
+            victim = (string)cmd.ExecuteScalar()!;
+        }
+        await using (var s = SqliteActionStore.Open(path))
+        {
+            var v = await s.VerifyAuditTrailAsync();
+            Assert.False(v.IsValid);
+            Assert.Equal(6, v.BrokenSeq);
+            Assert.Equal(victim, v.BrokenActionId);
+            Assert.Equal(AuditProblem.HashMismatch, v.Problem);
+            Assert.Equal($"Audit entry 6 (action {victim}) was modified: its hash does not match its content.", v.Message);
+            _out.WriteLine(v.Message);
+        }
+    }
+
+    [Fact]
+    public async Task AnActionRowInsertedWithPlainSqlIsNamed()
+    {
+        var path = _dir.File();
+        await using var s = SqliteActionStore.Open(path);
+        await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice);
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO actions (id, kind, state, created_at, updated_at, proposed_by, parameters_json, version)
+                VALUES ('A-EV1L000000', 'SoftDeleteCluster', 'Approved', 0, 0, 'mallory', '{}', 1);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        var v = await s.VerifyAuditTrailAsync();
+        Assert.False(v.IsValid);
+        Assert.Equal(AuditProblem.ActionStateMismatch, v.Problem);
+        Assert.Equal("A-EV1L000000", v.BrokenActionId);
+        Assert.Null(v.BrokenSeq);
+        Assert.Contains("has no entry in the audit trail", v.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AFileThatIsNotADatabaseGivesASpecificError()
+    {
+        var path = _dir.File("garbage.db");
+        File.WriteAllBytes(path, Enumerable.Range(0, 8192).Select(i => (byte)(i * 7 % 251)).ToArray());
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(path));
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.Equal(path, e.Target);
+        Assert.StartsWith($"The action store '{path}' is damaged or is not an AirRemediation action store", e.Message, StringComparison.Ordinal);
+        Assert.Contains("file is not a database", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", e.Message, StringComparison.Ordinal);
+        _out.WriteLine(e.Message);
+    }
+
+    [Fact]
+    public async Task AMalformedStoreGivesTheDamagedError()
+    {
+        var path = _dir.File();
+        await using (var s = SqliteActionStore.Open(path))
+        {
+            await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice);
+        }
+        // Checkpoint so everything is in the main file, then smash the schema page after the 100-byte header.
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            cmd.ExecuteNonQuery();
+        }
+        using (var f = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            f.Position = 100;
+            f.Write(Enumerable.Repeat((byte)0xA5, 3000).ToArray());
+        }
+        var e = await Assert.ThrowsAnyAsync<AirException>(async () =>
+        {
+            await using var s = SqliteActionStore.Open(path);
+            await s.GetActionAsync("A-0000000000");
+        });
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.StartsWith($"The action store '{path}' is damaged", e.Message, StringComparison.Ordinal);
+        _out.WriteLine(e.Message);
+    }
+
+    [Fact]
+    public async Task ABatchOfItemUpdatesIsAllOrNothing()
+    {
+        await using var s = SqliteActionStore.Open(_dir.File());
+        var a = (await s.CreateActionAsync(new NewAction { Kind = ActionKind.SoftDeleteEmail, InitialState = ActionState.Running, Lease = new LeaseRequest("s1", TimeSpan.FromMinutes(1)) }, Alice)).Action;
+        await s.AddItemsAsync(a.Id, [new NewItem("k1"), new NewItem("k2")]);
+        var ex = await Assert.ThrowsAsync<AirException>(() => s.UpdateItemsAsync(a.Id, [new ItemUpdate(1, ItemState.Done), new ItemUpdate(3, ItemState.Done)]));
+        Assert.Equal(AirErrorKind.NotFound, ex.Kind);
+        Assert.Equal(2, (await s.GetItemCountsAsync(a.Id)).Planned);
+    }
+
+    [Fact]
+    public void APathThatIsAFolderGivesTheCannotOpenError()
+    {
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(_dir.Path));
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.StartsWith($"The action store '{_dir.Path}' cannot be opened", e.Message, StringComparison.Ordinal);
+        _out.WriteLine(e.Message);
+    }
+
+    [Fact]
+    public void AnotherApplicationsDatabaseIsNotTakenOver()
+    {
+        var path = _dir.File("other.db");
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);";
+            cmd.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(path));
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.Contains("another application", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AStoreFromANewerVersionIsRefused()
+    {
+        var path = _dir.File();
+        await SqliteActionStore.Open(path).DisposeAsync();
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA user_version = 9;";
+            cmd.ExecuteNonQuery();
+        }
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(path));
+        Assert.Contains("newer version of AirRemediation", e.Message, StringComparison.Ordinal);
+    }
+
+    private static SqliteConnection HoldWriteLock(string path, bool exclusiveMode)
+    {
+        var holder = new SqliteConnection($"Data Source={path};Pooling=False");
+        holder.Open();
+        var steps = exclusiveMode
+            ? new[] { "PRAGMA locking_mode=EXCLUSIVE;", "BEGIN EXCLUSIVE;", "INSERT INTO settings VALUES ('x', 'y', 0, 'holder');" }
+            : new[] { "BEGIN EXCLUSIVE;", "INSERT INTO settings VALUES ('x', 'y', 0, 'holder');" };
+        foreach (var sql in steps)
+        {
+            using var cmd = holder.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+        return holder;
+    }
+
+    [Fact]
+    public async Task AWriteToAFileLockedByAnotherProcessGivesASpecificErrorAfterTheTimeout()
+    {
+        var path = _dir.File();
+        await using var s = SqliteActionStore.Open(path, Quick);
+        using (HoldWriteLock(path, exclusiveMode: false))
+        {
+            var sw = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<AirException>(() => s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice));
+            sw.Stop();
+            Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+            Assert.Equal(path, e.Target);
+            Assert.StartsWith($"The action store '{path}' is locked by another process", e.Message, StringComparison.Ordinal);
+            _out.WriteLine($"{e.Message} (after {sw.ElapsedMilliseconds} ms)");
+
+            // Readers are not blocked by a writer (WAL): listing the queue still works meanwhile.
+            Assert.Null(await s.GetActionAsync("A-0000000000"));
+        }
+        // Once the other process lets go, the same store instance works again.
+        Assert.True((await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice)).Created);
+    }
+
+    [Fact]
+    public async Task OpeningAFileHeldExclusivelyByAnotherProcessGivesTheLockedError()
+    {
+        var path = _dir.File();
+        await SqliteActionStore.Open(path).DisposeAsync();
+        using (HoldWriteLock(path, exclusiveMode: true))
+        {
+            var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(path, Quick));
+            Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+            Assert.StartsWith($"The action store '{path}' is locked by another process", e.Message, StringComparison.Ordinal);
+            _out.WriteLine(e.Message);
+        }
+        await SqliteActionStore.Open(path, Quick).DisposeAsync();
+    }
+
+    [Fact]
+    public void TheDefaultPathIsUnderLocalApplicationData()
+    {
+        var expected = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "AirRemediation", "actions.db");
+        Assert.Equal(expected, ActionStorePaths.DefaultSqlitePath);
+    }
+
+    [Fact]
+    public async Task TheFolderIsCreatedAndTheFileIsWal()
+    {
+        var path = Path.Combine(_dir.Path, "deeper", "still", "actions.db");
+        await using (var s = SqliteActionStore.Open(path))
+        {
+            await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice);
+        }
+        await using (var s = SqliteActionStore.Open(path, new SqliteActionStoreOptions { BusyTimeout = TimeSpan.FromSeconds(5) }))
+        {
+            Assert.Equal("5000", s.Pragma("busy_timeout"));
+            Assert.Equal("1", s.Pragma("synchronous")); // NORMAL
+        }
+        await using (var s = SqliteActionStore.Open(path, new SqliteActionStoreOptions { FullSync = true }))
+        {
+            Assert.Equal("2", s.Pragma("synchronous")); // FULL
+        }
+        using var c = new SqliteConnection($"Data Source={path};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "PRAGMA journal_mode;";
+        Assert.Equal("wal", (string)cmd.ExecuteScalar()!);
+        cmd.CommandText = "PRAGMA user_version;";
+        Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
+    }
+
+    [Fact]
+    public async Task ItemJournalThroughput()
+    {
+        await MeasureAsync(fullSync: false, n: 3_000, print: false); // warm-up: JIT and tiering would otherwise dominate the first run
+        await MeasureAsync(fullSync: false, n: 20_000, print: true);
+        await MeasureAsync(fullSync: true, n: 20_000, print: true);
+    }
+
+    private async Task MeasureAsync(bool fullSync, int n, bool print)
+    {
+        string mode = fullSync ? "synchronous=FULL" : "synchronous=NORMAL (default)";
+        void Report(string line)
+        {
+            if (print)
+            {
+                _out.WriteLine($"[{mode}] {line}");
+            }
+        }
+        var path = _dir.File($"bench-{Guid.NewGuid():N}.db");
+        await using var s = SqliteActionStore.Open(path, new SqliteActionStoreOptions { FullSync = fullSync });
+        var a = (await s.CreateActionAsync(new NewAction
+        {
+            Kind = ActionKind.SoftDeleteCluster,
+            InitialState = ActionState.Running,
+            Lease = new LeaseRequest("bench", TimeSpan.FromMinutes(5)),
+        }, Alice)).Action;
+        var sw = Stopwatch.StartNew();
+        for (int b = 0; b < n; b += 1000)
+        {
+            await s.AddItemsAsync(a.Id, Enumerable.Range(b, 1000).Select(i => new NewItem($"mbx{i % 100}@contoso.com|<{i}@evil>", $"mbx{i % 100}@contoso.com", """{"id":"AAMkAGI2"}""")));
+        }
+        Report($"added {n:N0} items in batches of 1,000: {n / sw.Elapsed.TotalSeconds:N0} items/s");
+
+        // Sequential: one caller awaiting each write before the next (the slowest pattern).
+        int seq = n / 20;
+        sw.Restart();
+        for (int i = 1; i <= seq; i++)
+        {
+            await s.UpdateItemAsync(a.Id, new ItemUpdate(i, ItemState.InProgress) { IncrementAttempts = true, LeaseOwner = "bench" });
+        }
+        Report($"1 caller, each update awaited: {seq / sw.Elapsed.TotalSeconds:N0} updates/s");
+
+        // Concurrent: 64 workers (an executor fanned out over mailboxes), each journaling before (InProgress) and after (Done) its items.
+        const int workers = 64;
+        int per = (n - seq) / workers;
+        sw.Restart();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
+        {
+            for (int k = 0; k < per; k++)
+            {
+                long itemSeq = seq + 1 + (long)w * per + k;
+                await s.UpdateItemAsync(a.Id, new ItemUpdate(itemSeq, ItemState.InProgress) { IncrementAttempts = true, LeaseOwner = "bench" });
+                await s.UpdateItemAsync(a.Id, new ItemUpdate(itemSeq, ItemState.Done) { AfterJson = """{"id":"AAMkAGI3"}""", LeaseOwner = "bench" });
+            }
+        })));
+        double rate = 2.0 * workers * per / sw.Elapsed.TotalSeconds;
+        Report($"{workers} concurrent callers, before+after per item: {rate:N0} updates/s ({2 * workers * per:N0} updates in {sw.Elapsed.TotalSeconds:N2} s)");
+        Assert.Equal(workers * per, (await s.GetItemCountsAsync(a.Id)).Done);
+    }
+}
