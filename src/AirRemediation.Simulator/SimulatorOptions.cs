@@ -22,6 +22,10 @@ public sealed class SimulatorOptions
     public LimitSettings? Limits { get; set; }
     /// <summary>Overrides the scenario's faults when set.</summary>
     public FaultSettings? Faults { get; set; }
+    /// <summary>Fault rates set on top of the scenario's (or Faults') settings, e.g. from --server-error-rate.</summary>
+    public double? ServerErrorRate { get; set; }
+    public double? AppliedButGatewayTimeoutRate { get; set; }
+    public double? DropConnectionRate { get; set; }
     /// <summary>Adds a generated scale tenant (mailboxes × messages, cluster of K).</summary>
     public GeneratorSpec? Generate { get; set; }
     /// <summary>Seed of every random choice (faults, jitter, generator) so runs repeat.</summary>

@@ -132,7 +132,11 @@ public sealed class SimulatorServer : IAsyncDisposable
         if (options.LatencyMs is { } lat) limits.LatencyMs = lat;
         if (options.JitterMs is { } jit) limits.JitterMs = jit;
         var faults = new FaultInjector(new FaultSettings(), options.Seed, clock);
-        faults.Replace((options.Faults ?? doc.Faults ?? new FaultSettings()).Clone());
+        var initialFaults = (options.Faults ?? doc.Faults ?? new FaultSettings()).Clone();
+        if (options.ServerErrorRate is { } r5) initialFaults.ServerErrorRate = r5;
+        if (options.AppliedButGatewayTimeoutRate is { } r504) initialFaults.AppliedButGatewayTimeoutRate = r504;
+        if (options.DropConnectionRate is { } rd) initialFaults.DropConnectionRate = rd;
+        faults.Replace(initialFaults);
 
         var secrets = new SecretRegistry();
         foreach (var a in doc.Apps)

@@ -58,4 +58,16 @@ public sealed class LimitTests
         using var other = TestTenant.Client(s, await TestTenant.AppTokenAsync(s, clientId: TestTenant.ReaderClientId, secret: TestTenant.ReaderSecret));
         Assert.Equal(200, (await TestTenant.SendAsync(other, HttpMethod.Get, url)).Status);
     }
+
+    [Fact]
+    public async Task Security_routes_allow_150_per_minute_per_app()
+    {
+        await using var s = await TestTenant.StartAsync(o => o.Limits = new LimitSettings { SecurityRequestsPerMinute = 3 });
+        using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s));
+        for (var i = 0; i < 3; i++) Assert.Equal(200, (await TestTenant.SendAsync(c, HttpMethod.Get, s.Graph + "/security/alerts_v2")).Status);
+        var (status, _, raw) = await TestTenant.SendAsync(c, HttpMethod.Get, s.Graph + "/security/alerts_v2");
+        Assert.Equal(429, status);
+        Assert.True(raw.Headers.RetryAfter!.Delta > TimeSpan.FromSeconds(50));
+        Assert.Equal(150, new LimitSettings().SecurityRequestsPerMinute);
+    }
 }

@@ -46,6 +46,21 @@ public static class GraphRoutes
         Mailbox("GET", "mailFolders/{folder}/messages/{id}", MailHandlers.MailRead, MailHandlers.GetMessage);
         Mailbox("POST", "mailFolders/{folder}/messages/{id}/move", MailHandlers.MailWrite, MailHandlers.Move);
 
+        Mailbox("GET", "mailFolders/inbox/messageRules", RulesHandlers.Read, RulesHandlers.List);
+        Mailbox("GET", "mailFolders/inbox/messageRules/{rule}", RulesHandlers.Read, RulesHandlers.Get);
+        Mailbox("PATCH", "mailFolders/inbox/messageRules/{rule}", RulesHandlers.Write, RulesHandlers.Patch);
+        Mailbox("DELETE", "mailFolders/inbox/messageRules/{rule}", RulesHandlers.Write, RulesHandlers.Delete);
+
+        Add("GET", "security/alerts_v2", RouteKind.Security, AlertsHandlers.Read, AlertsHandlers.List, delegatedRoles: AlertsHandlers.ReadRoles);
+        Add("GET", "security/alerts_v2/{alert}", RouteKind.Security, AlertsHandlers.Read, AlertsHandlers.Get, delegatedRoles: AlertsHandlers.ReadRoles);
+        Add("PATCH", "security/alerts_v2/{alert}", RouteKind.Security, AlertsHandlers.Write, AlertsHandlers.Patch, delegatedRoles: AlertsHandlers.WriteRoles);
+        Add("POST", "security/alerts_v2/{alert}/comments", RouteKind.Security, AlertsHandlers.Write, AlertsHandlers.PostComment, delegatedRoles: AlertsHandlers.WriteRoles);
+
+        Add("GET", "security/collaboration/analyzedEmails", RouteKind.Security, AnalyzedEmailsHandlers.Read, AnalyzedEmailsHandlers.List, appOnly: true);
+        Add("POST", "security/collaboration/analyzedEmails/remediate", RouteKind.Security, AnalyzedEmailsHandlers.Write, AnalyzedEmailsHandlers.Remediate, appOnly: true);
+        // The SDK addresses the bound action by its full name.
+        Add("POST", "security/collaboration/analyzedEmails/microsoft.graph.security.remediate", RouteKind.Security, AnalyzedEmailsHandlers.Write, AnalyzedEmailsHandlers.Remediate, appOnly: true);
+
         return t;
     }
 }

@@ -11,7 +11,7 @@ public static class MessageJson
     public static readonly HashSet<string> Properties = new(StringComparer.OrdinalIgnoreCase)
     {
         "id", "createdDateTime", "lastModifiedDateTime", "changeKey", "categories", "receivedDateTime", "sentDateTime", "hasAttachments",
-        "internetMessageId", "subject", "bodyPreview", "importance", "parentFolderId", "conversationId", "conversationIndex",
+        "internetMessageId", "subject", "bodyPreview", "importance", "parentFolderId", "conversationId",
         "isDeliveryReceiptRequested", "isReadReceiptRequested", "isRead", "isDraft", "webLink", "inferenceClassification", "body",
         "sender", "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo", "flag", "uniqueBody", "internetMessageHeaders",
     };
@@ -54,7 +54,6 @@ public static class MessageJson
             ["importance"] = "normal",
             ["parentFolderId"] = ItemIds.FolderId(m.Index, msg.FolderIndex),
             ["conversationId"] = conversation,
-            ["conversationIndex"] = "AQHZ" + Convert.ToBase64String(BitConverter.GetBytes(msg.ReceivedTicks)),
             ["isDeliveryReceiptRequested"] = null,
             ["isReadReceiptRequested"] = false,
             ["isRead"] = msg.IsRead,

@@ -15,12 +15,12 @@ public static class AlertNormalizer
         Default(a, "incidentId", null);
         Default(a, "status", "new");
         Default(a, "severity", "medium");
-        Default(a, "classification", null);
-        Default(a, "determination", null);
+        Default(a, "classification", "unknown");
+        Default(a, "determination", "unknown");
         Default(a, "serviceSource", "microsoftDefenderForOffice365");
         Default(a, "detectionSource", "microsoftDefenderForOffice365");
         Default(a, "productName", "Microsoft Defender for Office 365");
-        Default(a, "detectorId", null);
+        Default(a, "detectorId", "8e7f3b5a-2c1d-4e6f-9a0b-1c2d3e4f5a6b");
         a["tenantId"] = tenantId;
         Default(a, "title", "Email messages containing malicious URL removed after delivery");
         Default(a, "description", "");

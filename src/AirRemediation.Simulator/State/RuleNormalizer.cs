@@ -12,7 +12,7 @@ public static class RuleNormalizer
         {
             var bytes = new byte[8];
             bytes[0] = 1;
-            BitConverter.TryWriteBytes(bytes.AsSpan(4), 0x9F_66_5D_9E + n);
+            BitConverter.TryWriteBytes(bytes.AsSpan(4), unchecked(0x9F_66_5D_9Eu + (uint)(mbx.Index * 64 + n)));
             r["id"] = Convert.ToBase64String(bytes);
         }
         if (r["displayName"] is null) r["displayName"] = "Rule " + n;

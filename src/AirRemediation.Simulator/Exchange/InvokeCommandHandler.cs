@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using AirRemediation.Simulator.Api;
+using AirRemediation.Simulator.Graph;
+using AirRemediation.Simulator.State;
+
+namespace AirRemediation.Simulator.Exchange;
+
+/// <summary>
+/// POST /adminapi/{beta|v1.0}/{tenant}/InvokeCommand with {"CmdletInput":{"CmdletName","Parameters"}}, answering
+/// {"@odata.context","adminapi.warnings@odata.type","@adminapi.warnings","value"} like Exchange Online's REST cmdlets.
+/// Pages with Prefer: odata.maxpagesize and @odata.nextLink (clients POST the same body to the nextLink).
+/// </summary>
+public static class InvokeCommandHandler
+{
+    public static readonly string[] Permissions = ["Exchange.ManageAsApp", "Exchange.Manage"];
+
+    static readonly string[] TablWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator];
+    static readonly string[] TablReadRoles = [.. TablWriteRoles, DirectoryRoles.SecurityReader, DirectoryRoles.GlobalReader];
+    static readonly string[] RecipientWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];
+    static readonly string[] RecipientReadRoles =
+    [
+        .. RecipientWriteRoles, DirectoryRoles.GlobalReader, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityReader,
+        DirectoryRoles.ComplianceAdministrator, DirectoryRoles.HelpdeskAdministrator,
+    ];
+
+    sealed record Cmdlet(string[] Roles, Func<RouteContext, CmdletParameters, CmdletResult> Run);
+
+    static readonly Dictionary<string, Cmdlet> Cmdlets = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.New),
+        ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablCmdlets.Get),
+        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Remove),
+        ["Get-Mailbox"] = new(RecipientReadRoles, MailboxCmdlets.GetMailbox),
+        ["Set-Mailbox"] = new(RecipientWriteRoles, MailboxCmdlets.SetMailbox),
+        // Get-InboxRule fails for Global Reader and View-Only Organization Management (ODP Get-InboxRule.md).
+        ["Get-InboxRule"] = new(RecipientWriteRoles, MailboxCmdlets.GetInboxRule),
+        ["Disable-InboxRule"] = new(RecipientWriteRoles, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: false)),
+        ["Remove-InboxRule"] = new(RecipientWriteRoles, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: true)),
+        ["Get-AcceptedDomain"] = new(RecipientReadRoles, MailboxCmdlets.GetAcceptedDomain),
+    };
+
+    static (string? Name, CmdletParameters Parameters) ReadBody(RouteContext ctx)
+    {
+        var body = ctx.Request.ParseBody() as JsonObject;
+        var input = body?["CmdletInput"] as JsonObject;
+        return ((string?)input?["CmdletName"], new CmdletParameters(input?["Parameters"] as JsonObject));
+    }
+
+    /// <summary>Mailbox keys a 429 storm can target: X-AnchorMailbox (UPN:x) and the Identity/Mailbox parameter.</summary>
+    public static IEnumerable<string> StormKeys(RouteContext ctx)
+    {
+        if (ctx.Request.Header("X-AnchorMailbox") is { } anchor)
+        {
+            var colon = anchor.IndexOf(':', StringComparison.Ordinal);
+            yield return colon >= 0 ? anchor[(colon + 1)..] : anchor;
+        }
+        var (_, p) = SafeRead(ctx);
+        foreach (var name in new[] { "Identity", "Mailbox" })
+        {
+            if (p?.String(name) is { } v)
+            {
+                yield return v;
+                if (ExchangeRecipients.Resolve(ctx.State, v) is { } u) yield return u.UserPrincipalName;
+            }
+        }
+    }
+
+    static (string?, CmdletParameters?) SafeRead(RouteContext ctx)
+    {
+        try
+        {
+            return ReadBody(ctx);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    public static ApiResponse Handle(RouteContext ctx)
+    {
+        var version = ctx.Params["version"];
+        var tenant = ctx.Params["tenant"];
+        if (version is not ("beta" or "v1.0")) return ExchangeErrors.NotFound($"The API version '{version}' is not supported.");
+        if (!string.Equals(tenant, ctx.State.TenantId, StringComparison.OrdinalIgnoreCase) && !ctx.State.Domains.Any(d => string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase)))
+        {
+            return ExchangeErrors.NotFound($"Tenant '{tenant}' could not be found.");
+        }
+        var (name, parameters) = ReadBody(ctx);
+        if (name is null) return ExchangeErrors.BadParameter("The request body must contain CmdletInput.CmdletName.");
+        if (!Cmdlets.TryGetValue(name, out var cmdlet))
+        {
+            return ExchangeErrors.Create(400, "BadRequest", "System.Management.Automation.CommandNotFoundException",
+                $"The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.");
+        }
+        if (!ctx.Principal.HasAnyRole(cmdlet.Roles)) return ExchangeErrors.Forbidden();
+
+        var result = cmdlet.Run(ctx, parameters);
+        if (result.Error is not null) return result.Error;
+
+        var pageSize = 1000;
+        if (ctx.Request.Header("Prefer") is { } prefer)
+        {
+            foreach (var part in prefer.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (part.StartsWith("odata.maxpagesize=", StringComparison.OrdinalIgnoreCase)
+                    && int.TryParse(part["odata.maxpagesize=".Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n))
+                {
+                    pageSize = Math.Clamp(n, 1, 1000);
+                }
+            }
+        }
+        var skip = 0;
+        if (ctx.Request.Query.TryGetValue("$skiptoken", out var token) && !SkipToken.TryDecode(token, out skip))
+        {
+            return ExchangeErrors.BadParameter("The skip token is invalid.");
+        }
+        var root = $"{ctx.Request.ServiceRoot}/{version}/{tenant}";
+        var body = new JsonObject
+        {
+            ["@odata.context"] = root + "/$metadata#Collection(Exchange.GenericHashTable)",
+            ["adminapi.warnings@odata.type"] = "#Collection(String)",
+            ["@adminapi.warnings"] = new JsonArray([.. result.Warnings.Select(w => (JsonNode)w)]),
+            ["value"] = new JsonArray([.. result.Values.Skip(skip).Take(pageSize)]),
+        };
+        if (skip + pageSize < result.Values.Count)
+        {
+            body["@odata.nextLink"] = root + "/InvokeCommand?%24skiptoken=" + Uri.EscapeDataString(SkipToken.Encode(skip + pageSize));
+        }
+        return ApiResponse.Json(200, body);
+    }
+}
