@@ -274,8 +274,12 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         }
         if (!p.IsApp && !string.Equals(user.Id, p.ObjectId, StringComparison.OrdinalIgnoreCase))
         {
-            // Delegated Mail.* reaches only the signed-in user's own mailbox (no .Shared permissions modelled).
-            return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+            // Delegated Mail.* reaches the signed-in user's own mailbox; another mailbox only with a .Shared permission
+            // and FullAccess to that mailbox, as Exchange grants it.
+            var caller = ctx.State.FindUser(p.ObjectId);
+            var shared = ctx.Request.Method == "GET" ? new[] { "Mail.Read.Shared", "Mail.ReadWrite.Shared" } : ["Mail.ReadWrite.Shared"];
+            if (caller is null || user.Mailbox is null || !user.Mailbox.FullAccess.Contains(caller.UserPrincipalName) || !p.HasAny(shared))
+                return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
         }
         if (user.Mailbox is null)
         {

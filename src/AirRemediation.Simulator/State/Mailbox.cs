@@ -7,6 +7,8 @@ public sealed class Mailbox
     public required int Index { get; init; }
     public required SimUser Owner { get; init; }
     public bool RestEnabled { get; init; } = true;
+    /// <summary>Users (UPNs, lower case) with FullAccess to this mailbox.</summary>
+    public HashSet<string> FullAccess { get; init; } = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>Custom folders (display names) after the well-known ones; index = WellKnownFolders.All.Count + i.</summary>
     public List<string> CustomFolders { get; } = [];
     public List<SimMessage> Messages { get; } = [];

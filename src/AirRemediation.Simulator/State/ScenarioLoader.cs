@@ -127,6 +127,7 @@ public static class ScenarioLoader
             Index = state.Mailboxes.Count,
             Owner = owner,
             RestEnabled = spec.RestEnabled,
+            FullAccess = new HashSet<string>(spec.FullAccess, StringComparer.OrdinalIgnoreCase),
             ForwardingSmtpAddress = spec.ForwardingSmtpAddress,
             ForwardingAddress = spec.ForwardingAddress,
             DeliverToMailboxAndForward = spec.DeliverToMailboxAndForward,
