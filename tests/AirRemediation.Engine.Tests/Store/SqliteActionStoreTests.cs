@@ -113,6 +113,83 @@ public sealed class SqliteActionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AProcessKilledWithSigkillLosesNoAwaitedWriteAndIsResumedFromItsJournal()
+    {
+        var path = _dir.File();
+        using var child = KilledProcessChild.Start(path);
+        string? actionId = null;
+        var done = new HashSet<long>();
+        var sw = Stopwatch.StartNew();
+        bool killed = false;
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var killOnTimeout = guard.Token.Register(() => child.Kill(entireProcessTree: true)); // never hang the test run
+        while (await child.StandardOutput.ReadLineAsync(guard.Token) is { } line)
+        {
+            if (line.StartsWith("ACTION ", StringComparison.Ordinal))
+            {
+                actionId = line.Split(' ')[1];
+            }
+            else if (line.StartsWith("DONE ", StringComparison.Ordinal))
+            {
+                done.Add(long.Parse(line[5..], System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (!killed && (done.Count >= 400 || line == "FINISHED" || sw.Elapsed > TimeSpan.FromSeconds(60)))
+            {
+                child.Kill(entireProcessTree: true); // SIGKILL: no finally blocks, no dispose, no checkpoint
+                killed = true;
+            }
+        }
+        await child.WaitForExitAsync();
+        var stderr = await child.StandardError.ReadToEndAsync();
+        Assert.True(actionId is not null, "The child never reported its action: " + stderr);
+        Assert.True(killed);
+        _out.WriteLine($"child killed after {done.Count} reported items ({sw.ElapsedMilliseconds} ms); exit code {child.ExitCode}");
+
+        // The file is intact and every write the child had awaited is there.
+        using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA integrity_check;";
+            Assert.Equal("ok", (string)cmd.ExecuteScalar()!);
+        }
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var store = SqliteActionStore.Open(path, clock: clock);
+        foreach (var seq in done)
+        {
+            var item = await store.GetItemAsync(actionId, $"mbx{(seq - 1) % 40}|<{seq - 1}@evil>");
+            Assert.Equal(ItemState.Done, item!.State);
+        }
+        var counts = await store.GetItemCountsAsync(actionId);
+        Assert.Equal(KilledProcessChild.Items, counts.Total);
+        Assert.True(counts.Done >= done.Count);
+        Assert.True(counts.InProgress <= KilledProcessChild.Workers, $"{counts.InProgress} items in progress");
+        _out.WriteLine($"journal after the kill: {counts}");
+
+        // The dead child's lease is still live: a resume now is refused; once it is stale, exactly this session takes over.
+        var resume = new ActionChanges { Lease = new LeaseRequest("resumer", TimeSpan.FromSeconds(30)) };
+        Assert.Equal(TransitionOutcome.LeaseHeld,
+            (await store.TryTransitionAsync(actionId, [ActionState.Running, ActionState.Cancelled], ActionState.Running, Alice, resume)).Outcome);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        (await store.TryTransitionAsync(actionId, [ActionState.Running, ActionState.Cancelled], ActionState.Running, Alice, resume)).EnsureSucceeded();
+
+        // The resumer finishes from the journal: InProgress first (verify, then record), then Planned.
+        var redo = new List<long>();
+        await foreach (var it in store.GetItemsAsync(actionId, new ItemQuery { States = [ItemState.InProgress, ItemState.Planned] }))
+        {
+            redo.Add(it.Seq);
+        }
+        Assert.Equal(counts.InProgress + counts.Planned, redo.Count);
+        Assert.Empty(redo.Intersect(done));
+        await store.UpdateItemsAsync(actionId, redo.Select(s => new ItemUpdate(s, ItemState.Done) { LeaseOwner = "resumer" }).ToList());
+        var final = (await store.TryTransitionAsync(actionId, [ActionState.Running], ActionState.Completed, Alice,
+            new ActionChanges { ExpectedLeaseOwner = "resumer" })).EnsureSucceeded();
+        Assert.Equal(KilledProcessChild.Items, final.Counts.Done);
+        var v = await store.VerifyAuditTrailAsync();
+        Assert.True(v.IsValid, v.Message);
+    }
+
+    [Fact]
     public async Task AnAuditRowEditedWithPlainSqlIsDetectedAndNamed()
     {
         var path = _dir.File();
