@@ -13,7 +13,9 @@ namespace AirRemediation.Engine.Tests.Store;
 internal static class KilledProcessChild
 {
     public const string PathVariable = "AIR_STORE_KILL_CHILD_PATH";
-    public const int Items = 4000;
+    /// <summary>If set, the child races to approve these comma-separated action ids instead of journaling.</summary>
+    public const string ApproveVariable = "AIR_STORE_CHILD_APPROVE_IDS";
+    public const int Items = 20_000;
     public const int Workers = 8;
     public const string Owner = "child";
 
@@ -34,7 +36,16 @@ internal static class KilledProcessChild
         {
             try
             {
-                RunAsync(path).GetAwaiter().GetResult();
+                var ids = Environment.GetEnvironmentVariable(ApproveVariable);
+                if (string.IsNullOrEmpty(ids))
+                {
+                    RunAsync(path).GetAwaiter().GetResult();
+                }
+                else
+                {
+                    ApproveAsync(path, ids.Split(',')).GetAwaiter().GetResult();
+                    Environment.Exit(0);
+                }
             }
             catch (Exception e)
             {
@@ -66,7 +77,7 @@ internal static class KilledProcessChild
             {
                 var seq = items[i].Seq;
                 await store.UpdateItemAsync(a.Id, new ItemUpdate(seq, ItemState.InProgress) { IncrementAttempts = true, LeaseOwner = Owner });
-                // (the side effect would happen here)
+                await Task.Delay(1); // the side effect (a Graph call) would happen here
                 await store.UpdateItemAsync(a.Id, new ItemUpdate(seq, ItemState.Done) { AfterJson = "{}", LeaseOwner = Owner });
                 Console.Out.WriteLine($"DONE {seq}");
             }
@@ -76,8 +87,29 @@ internal static class KilledProcessChild
         Thread.Sleep(Timeout.Infinite); // wait for the kill
     }
 
-    /// <summary>Starts the child on <paramref name="storePath"/>.</summary>
-    public static Process Start(string storePath)
+    private static async Task ApproveAsync(string path, string[] ids)
+    {
+        await using var store = SqliteActionStore.Open(path);
+        // Warm up the transition path so the race starts on equal terms with the (warm) parent.
+        await store.TryTransitionAsync("A-0000000000", [ActionState.Pending], ActionState.Approved, new AuditContext("child@contoso.com"));
+        Console.Out.WriteLine("READY");
+        Console.Out.Flush();
+        if (Console.In.ReadLine() != "GO")
+        {
+            return;
+        }
+        foreach (var id in ids)
+        {
+            var r = await store.TryTransitionAsync(id, [ActionState.Pending], ActionState.Approved, new AuditContext("child@contoso.com"),
+                new ActionChanges { ApprovedBy = "child@contoso.com" });
+            Console.Out.WriteLine(r.Succeeded ? $"WON {id}" : $"LOST {id} {r.Outcome}");
+        }
+        Console.Out.WriteLine("END");
+        Console.Out.Flush();
+    }
+
+    /// <summary>Starts the child on <paramref name="storePath"/>; with <paramref name="approveIds"/>, in approval-race mode.</summary>
+    public static Process Start(string storePath, IEnumerable<string>? approveIds = null)
     {
         var self = typeof(KilledProcessChild).Assembly.Location;
         var dir = Path.GetDirectoryName(self)!;
@@ -90,6 +122,7 @@ internal static class KilledProcessChild
         var psi = new ProcessStartInfo(dotnet)
         {
             RedirectStandardOutput = true,
+            RedirectStandardInput = approveIds is not null,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = dir,
@@ -99,6 +132,10 @@ internal static class KilledProcessChild
             psi.ArgumentList.Add(arg);
         }
         psi.Environment[PathVariable] = storePath;
+        if (approveIds is not null)
+        {
+            psi.Environment[ApproveVariable] = string.Join(",", approveIds);
+        }
         psi.Environment.Remove("AIR_STORE_KILL_CHILD_STARTED");
         return Process.Start(psi) ?? throw new InvalidOperationException("Could not start the child process.");
     }
