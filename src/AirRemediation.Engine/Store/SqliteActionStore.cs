@@ -84,7 +84,10 @@ public sealed class SqliteActionStore : IActionStore
         catch (SqliteException e)
         {
             writerConnection?.Dispose();
-            SqliteConnection.ClearAllPools();
+            using (var forPool = new SqliteConnection(cs))
+            {
+                SqliteConnection.ClearPool(forPool); // let go of the file (a damaged one may be replaced by the admin)
+            }
             throw SqliteErrors.Map(e, path, options.EffectiveWait);
         }
         catch
@@ -400,6 +403,19 @@ public sealed class SqliteActionStore : IActionStore
         SecretGuard.Ensure(who);
     }
 
+    private static void ValidateLease(LeaseRequest? lease)
+    {
+        if (lease is null)
+        {
+            return;
+        }
+        ArgumentException.ThrowIfNullOrWhiteSpace(lease.Owner, nameof(lease));
+        if (lease.Duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), "A lease must last a positive time.");
+        }
+    }
+
     /// <summary>"7k3" or "a-7k3" → "A-7K3" (what a person types while tab-completing).</summary>
     private static string NormalizePrefix(string prefix)
     {
@@ -424,6 +440,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
         }
+        ValidateLease(action.Lease);
         string? related = action.RelatedActionId is null ? null : Id(action.RelatedActionId);
 
         return WriteAsync(w =>
@@ -642,6 +659,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, $"Action {id} can only be run under a lease; pass the session's lease.", id);
         }
+        ValidateLease(changes.Lease);
 
         return WriteAsync(w =>
         {
@@ -681,12 +699,15 @@ public sealed class SqliteActionStore : IActionStore
             var countCmd = w.Command(CountSql);
             P(countCmd, "$a", id);
             var counts = CountItems(countCmd);
+            // A decision (approve, deny, expire) always records when, and approve/deny who, unless the caller says otherwise.
+            bool decision = cur.State == ActionState.Pending;
+            bool byPerson = decision && to is ActionState.Approved or ActionState.Denied;
             var next = cur with
             {
                 State = to,
                 UpdatedAt = now,
-                ApprovedBy = changes.ApprovedBy ?? cur.ApprovedBy,
-                DecidedAt = changes.DecidedAt ?? cur.DecidedAt,
+                ApprovedBy = changes.ApprovedBy ?? (byPerson ? who.Actor : cur.ApprovedBy),
+                DecidedAt = changes.DecidedAt ?? (decision ? now : cur.DecidedAt),
                 Summary = changes.Summary ?? cur.Summary,
                 Counts = counts,
                 LeaseOwner = to == ActionState.Running ? changes.Lease!.Owner : null,
