@@ -497,9 +497,9 @@ public sealed class SqliteActionStoreTests : IDisposable
     [Fact]
     public async Task ItemJournalThroughput()
     {
-        await MeasureAsync(fullSync: false, n: 3_000, print: false); // warm-up: JIT and tiering would otherwise dominate the first run
-        await MeasureAsync(fullSync: false, n: 20_000, print: true);
-        await MeasureAsync(fullSync: true, n: 20_000, print: true);
+        await MeasureAsync(fullSync: false, n: 2_000, print: false); // warm-up: JIT and tiering would otherwise dominate the first run
+        await MeasureAsync(fullSync: false, n: 10_000, print: true);
+        await MeasureAsync(fullSync: true, n: 10_000, print: true);
     }
 
     private async Task MeasureAsync(bool fullSync, int n, bool print)
