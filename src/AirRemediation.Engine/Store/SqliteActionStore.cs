@@ -482,7 +482,7 @@ public sealed class SqliteActionStore : IActionStore
                 InvestigationId = action.InvestigationId,
                 EvidenceKey = action.EvidenceKey,
                 DedupeKey = action.DedupeKey,
-                ParametersJson = action.ParametersJson,
+                ParametersJson = string.IsNullOrWhiteSpace(action.ParametersJson) ? "{}" : action.ParametersJson,
                 Summary = action.Summary,
                 RelatedActionId = related,
                 Counts = ItemCounts.Empty,
@@ -494,9 +494,10 @@ public sealed class SqliteActionStore : IActionStore
             {
                 rec = rec with { Id = ActionId.New() };
                 var ins = w.Command($"""
-                    INSERT OR IGNORE INTO actions (id, kind, state, created_at, updated_at, proposed_by, expires_at, investigation_id,
+                    INSERT INTO actions (id, kind, state, created_at, updated_at, proposed_by, expires_at, investigation_id,
                         evidence_key, dedupe_key, parameters_json, summary, related_action_id, lease_owner, lease_expires_at, version)
-                    VALUES ($id, $kind, $state, $now, $now, $by, $exp, $inv, $ev, $dd, $params, $summary, $rel, $lo, $le, 1);
+                    VALUES ($id, $kind, $state, $now, $now, $by, $exp, $inv, $ev, $dd, $params, $summary, $rel, $lo, $le, 1)
+                    ON CONFLICT (id) DO NOTHING;
                     """);
                 P(ins, "$id", rec.Id);
                 P(ins, "$kind", rec.Kind.ToString());
