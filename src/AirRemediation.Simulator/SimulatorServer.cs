@@ -187,7 +187,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var identity = new IdentityEndpoints(state, tokens, secrets, clock, options.DeviceCodeApprovalDelay) { DeviceCodeInterval = options.DeviceCodeIntervalSeconds };
         var graph = new ApiPipeline(sim, GraphRoutes.Build(), Resources.Graph);
         var exchange = new ApiPipeline(sim, ExchangeRoutes.Build(), Resources.Exchange);
-        var front = new HttpFront(sim, identity, graph, exchange, new BatchHandler(graph), new AdminEndpoints(sim), () => httpsBase);
+        var front = new HttpFront(sim, identity, graph, exchange, new BatchHandler(graph), new AdminEndpoints(sim), () => httpsBase, options.Verbose);
         app.Run(front.HandleAsync);
 
         await app.StartAsync(ct).ConfigureAwait(false);

@@ -22,7 +22,7 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
 
     bool TenantKnown(string tenant, bool userFlow) =>
         string.Equals(tenant, state.TenantId, StringComparison.OrdinalIgnoreCase)
-        || state.Domains.Any(d => string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase))
+        || state.Domains.Any(d => d.IsVerified && string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase))
         || (userFlow && (tenant.Equals("organizations", StringComparison.OrdinalIgnoreCase) || tenant.Equals("common", StringComparison.OrdinalIgnoreCase)));
 
     public ApiResponse Token(string tenant, Dictionary<string, string> form, string httpsBase)
