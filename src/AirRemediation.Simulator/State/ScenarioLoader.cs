@@ -134,7 +134,7 @@ public static class ScenarioLoader
         mbx.CustomFolders.AddRange(spec.Folders);
         foreach (var m in spec.Messages)
         {
-            var folder = mbx.ResolveFolder(m.Folder);
+            var folder = mbx.ResolveFolder(m.Folder, allowDisplayName: true);
             if (folder < 0) throw new InvalidDataException($"Message '{m.Subject}' in {spec.User}: unknown folder '{m.Folder}'.");
             mbx.Messages.Add(new SimMessage
             {
