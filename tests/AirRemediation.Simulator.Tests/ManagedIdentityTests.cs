@@ -1,11 +1,7 @@
-using AirRemediation.Simulator.Tests;
 using Azure.Core;
 using Azure.Identity;
 
 namespace AirRemediation.Simulator.Tests;
-
-[CollectionDefinition("process-environment", DisableParallelization = true)]
-public sealed class ProcessEnvironmentCollection;
 
 /// <summary>ManagedIdentityCredential reads IDENTITY_ENDPOINT/IDENTITY_HEADER from the process environment, so these run alone.</summary>
 [Collection("process-environment")]

@@ -288,7 +288,4 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         ctx.Mailbox = user.Mailbox;
         return null;
     }
-
-    /// <summary>Builds an item response body for $batch and the HTTP writer alike.</summary>
-    public static JsonObject? BodyObject(ApiResponse r) => r.Body as JsonObject;
 }
