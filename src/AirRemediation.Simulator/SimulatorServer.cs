@@ -165,7 +165,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         };
         simRef = sim;
 
-        var cert = SelfSignedCertificate.Create();
+        var cert = SelfSignedCertificate.ForThisProcess;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         if (options.Verbose)
@@ -201,7 +201,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync().ConfigureAwait(false);
+        // The TLS certificate is shared by every server of this process; it is not disposed here.
         await app.DisposeAsync().ConfigureAwait(false);
-        tlsCertificate.Dispose();
     }
 }
