@@ -277,6 +277,12 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
             // Delegated Mail.* reaches only the signed-in user's own mailbox (no .Shared permissions modelled).
             return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
         }
+        if (p.IsApp && ctx.State.Apps.TryGetValue(p.AppId, out var app) && app.MailboxScope is { } scope
+            && !scope.Contains(user.UserPrincipalName) && !scope.Contains(user.Mail))
+        {
+            // RBAC for Applications: a scoped app is denied outside its management scope.
+            return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+        }
         if (user.Mailbox is null)
         {
             return ctx.Error(404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.");

@@ -59,6 +59,7 @@ public static class ScenarioLoader
                 DisplayName = a.DisplayName,
                 ObjectId = a.ObjectId ?? DerivedGuid("sp:" + a.ClientId),
                 PublicClient = a.PublicClient,
+                MailboxScope = a.MailboxScope is null ? null : new HashSet<string>(a.MailboxScope, StringComparer.OrdinalIgnoreCase),
             };
             app.Secrets.AddRange(a.Secrets);
             foreach (var c in a.Certificates) app.Certificates.Add(LoadCertificate(c, baseDirectory, a.DisplayName));
