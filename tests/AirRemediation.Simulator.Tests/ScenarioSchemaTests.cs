@@ -10,10 +10,17 @@ public sealed class ScenarioSchemaTests
 
     static JsonSchema Schema() => Cached.Value;
 
-    [Fact]
-    public void The_sample_scenario_satisfies_the_published_schema()
+    [Theory]
+    [InlineData("default.json")]
+    [InlineData("minimal.json")]
+    public async Task Sample_scenarios_satisfy_the_published_schema_and_start(string file)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(TestTenant.ScenarioPath));
+        var path = Path.Combine(AppContext.BaseDirectory, "Scenarios", file);
+        await using (var server = await SimulatorServer.StartAsync(new SimulatorOptions { ScenarioPath = path }))
+        {
+            Assert.NotEmpty(server.State.Mailboxes);
+        }
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
         var result = Schema().Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         Assert.True(result.IsValid, string.Join("\n", result.Details?.Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")) ?? []));
     }
