@@ -18,6 +18,9 @@
         'Invoke-AirSoftDelete'
         'Resume-AirAction'
         'Undo-AirAction'
+        'Block-AirUrl'
+        'Unblock-AirUrl'
+        'Get-AirUrlBlock'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

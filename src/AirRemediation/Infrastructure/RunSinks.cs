@@ -1,5 +1,6 @@
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.UrlBlock;
 
 namespace AirRemediation.Infrastructure;
 
@@ -15,6 +16,10 @@ internal static class RunSinks
                     case MessageResult r:
                         emit(ResultMapper.ToOutput(r));
                         if (ResultMapper.ErrorFor(r) is { } e) error(e);
+                        break;
+                    case UrlBlockResult u:
+                        emit(ResultMapper.ToOutput(u));
+                        if (ResultMapper.ErrorFor(u) is { } ue) error(ue);
                         break;
                 }
             },
