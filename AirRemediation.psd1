@@ -21,6 +21,7 @@
         'Block-AirUrl'
         'Unblock-AirUrl'
         'Get-AirUrlBlock'
+        'Disable-AirMailForwarding'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Forwarding;
 using AirRemediation.Engine.SoftDelete;
 using AirRemediation.Engine.UrlBlock;
 
@@ -94,6 +95,25 @@ internal static class ResultMapper
         if (r.Rule is { } rule && rule != UrlEntryRule.None)
             return AirErrors.InvalidInput(message, "AirInvalidUrl" + rule, ToOutput(r));
         return AirErrors.ToRecord(new AirException(r.ErrorKind ?? AirErrorKind.ServiceError, message, r.Url), ToOutput(r));
+    }
+
+    public static AirForwardingResult ToOutput(ForwardingResult r) => new()
+    {
+        ActionId = r.ActionId,
+        Mailbox = r.Mailbox,
+        Kind = r.Kind,
+        Rule = r.Rule,
+        RuleId = r.RuleId,
+        Targets = [.. r.Targets],
+        Outcome = r.Outcome,
+        Reason = r.Reason,
+    };
+
+    /// <summary>A failed forwarding item: the ErrorId of its kind (AirNotFound, AirAccessDenied, AirInvalidInput…), the result as target.</summary>
+    public static ErrorRecord? ErrorFor(ForwardingResult r)
+    {
+        if (r.State != ItemState.Failed) return null;
+        return AirErrors.ToRecord(new AirException(r.ErrorKind ?? AirErrorKind.ServiceError, r.Reason ?? $"{r.Mailbox}: failed", r.Mailbox), ToOutput(r));
     }
 
     public static ProgressRecord ToProgress(RunProgress p)

@@ -1,4 +1,5 @@
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Forwarding;
 using AirRemediation.Engine.SoftDelete;
 using AirRemediation.Engine.UrlBlock;
 
@@ -16,6 +17,10 @@ internal static class RunSinks
                     case MessageResult r:
                         emit(ResultMapper.ToOutput(r));
                         if (ResultMapper.ErrorFor(r) is { } e) error(e);
+                        break;
+                    case ForwardingResult f:
+                        emit(ResultMapper.ToOutput(f));
+                        if (ResultMapper.ErrorFor(f) is { } fe) error(fe);
                         break;
                     case UrlBlockResult u:
                         emit(ResultMapper.ToOutput(u));
