@@ -216,3 +216,20 @@ Describe 'The tenant entry limit' {
         (Get-Tabl $sim).Count | Should -Be 499
     }
 }
+
+Describe 'Help pages of the issue-5 cmdlets' {
+    It '<_> has docs/en-US/<_>.md in the structure the MAML converter reads' -ForEach @('Block-AirUrl', 'Get-AirUrlBlock', 'Unblock-AirUrl', 'Disable-AirMailForwarding') {
+        $path = Join-Path $PSScriptRoot "../../docs/en-US/$_.md"
+        Test-Path $path | Should -BeTrue
+        $text = Get-Content $path -Raw
+        $text | Should -Match "(?m)\A# $_\r?$"
+        foreach ($section in 'SYNOPSIS', 'DESCRIPTION', 'PARAMETERS', 'EXAMPLES', 'OUTPUTS', 'NOTES') { $text | Should -Match "(?m)^## $section\r?$" }
+        ([regex]::Matches($text, '(?m)^### Example \d+')).Count | Should -BeGreaterOrEqual 2
+        ([regex]::Matches($text, '(?ms)^### Example \d+\r?\n```powershell\r?\n.+?```\r?\n\S')).Count | Should -BeGreaterOrEqual 2
+        $text | Should -Match '(?i)runbook'
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        foreach ($p in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common -or $_ -in 'WhatIf', 'Confirm' }) {
+            $text | Should -Match "(?ms)^### -$p\r?\n\S" -Because "-$p needs a described subsection"
+        }
+    }
+}
