@@ -17,13 +17,3 @@ internal sealed record ForwardingItemData(string Mailbox, string Kind, string Op
     public static ForwardingItemData FromJson(string? json) =>
         (json is null ? null : JsonSerializer.Deserialize<ForwardingItemData>(json, Json)) ?? throw new InvalidOperationException("A forwarding item has no data.");
 }
-
-/// <summary>A mailbox's forwarding fields as Get-Mailbox returns them.</summary>
-internal sealed record MailboxForwarding(string? ForwardingSmtpAddress, string? ForwardingAddress, bool DeliverToMailboxAndForward)
-{
-    private static readonly JsonSerializerOptions Json = new();
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static MailboxForwarding FromJson(string json) => JsonSerializer.Deserialize<MailboxForwarding>(json, Json) ?? new(null, null, false);
-}
