@@ -36,7 +36,7 @@ internal sealed class TablApi(ExchangeAdminClient exchange)
         return exchange.InvokeAsync("Set-TenantAllowBlockListItems", p, null, ct);
     }
 
-    public Task<ExchangeResult> RemoveAsync(IReadOnlyList<string> ids, CancellationToken ct) =>
+    public Task<ExchangeResult> RemoveAsync(IReadOnlyList<string> ids, CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null) =>
         exchange.InvokeAsync("Remove-TenantAllowBlockListItems",
-            new Dictionary<string, object?> { ["ListType"] = ListType, ["Ids"] = ids }, null, ct);
+            new Dictionary<string, object?> { ["ListType"] = ListType, ["Ids"] = ids }, null, ct, verify);
 }

@@ -324,7 +324,13 @@ internal sealed class UrlBlockExecutor
             })], ct).ConfigureAwait(false);
             try
             {
-                var r = await tabl.RemoveAsync([.. chunk.Select(c => c.Data.Id!)], ct).ConfigureAwait(false);
+                var ids = chunk.Select(c => c.Data.Id!).ToList();
+                var r = await tabl.RemoveAsync(ids, ct, verify: async t =>
+                {
+                    // A 5xx/timeout may have removed them: if none is left, that is the answer (a resend would say "not found").
+                    var now = await tabl.ListAsync(t).ConfigureAwait(false);
+                    return now.Any(e => ids.Contains(e.Id, StringComparer.Ordinal)) ? null : new ExchangeResult([], []);
+                }).ConfigureAwait(false);
                 foreach (var (item, data) in chunk)
                 {
                     var missing = r.Warnings.Any(w => w.Contains(data.Id!, StringComparison.Ordinal));
