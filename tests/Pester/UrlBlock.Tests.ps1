@@ -23,6 +23,8 @@ BeforeAll {
         '~wide.example~'                 # left and right tilde
         '203.0.113.50'                   # IPv4
         '2001:db8::bad'                  # IPv6
+        '198.51.100.7/*'                 # IP address with a right wildcard path
+        '*.xyz/*'                        # top-level domain blocking
         'xn--bcher-kva.example'          # Punycode
         't.co'                           # shortest hostname: one character, a period, two characters
         'fabrikam-payments.example/pay'  # a path
