@@ -71,14 +71,13 @@ internal sealed class UrlBlockExecutor
         var n = 0;
         foreach (var bad in input.Rejected)
         {
-            var item = (await store.AddItemsAsync(run.Id, [new NewItem($"invalid|{++n}|{bad.Entry}", bad.Entry,
-                new UrlItemData(bad.Entry, "add").ToJson(), ItemState.Failed, bad.Reason)], ct).ConfigureAwait(false))[0];
+            await store.AddItemsAsync(run.Id, [new NewItem($"invalid|{++n}|{bad.Entry}", bad.Entry,
+                new UrlItemData(bad.Entry, "add").ToJson(), ItemState.Failed, bad.Reason)], ct).ConfigureAwait(false);
             sink.Item(new UrlBlockResult
             {
                 ActionId = run.Id, Url = bad.Entry, State = ItemState.Failed, Outcome = "Rejected", Reason = bad.Reason,
                 Rule = bad.Rule, ErrorKind = AirErrorKind.InvalidInput,
             });
-            _ = item;
         }
         await store.AddItemsAsync(run.Id, request.Urls.Select(u => new NewItem(UrlItemData.Key(u), u, new UrlItemData(u, "add").ToJson())), ct).ConfigureAwait(false);
         return await ExecuteAsync(run, request, ct).ConfigureAwait(false);

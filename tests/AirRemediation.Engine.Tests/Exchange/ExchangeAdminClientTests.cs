@@ -88,6 +88,26 @@ public sealed class ExchangeAdminClientTests
     }
 
     [Fact]
+    public async Task A_429_storm_on_the_anchor_mailbox_is_waited_out_with_Retry_After()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller);
+        s.SetFaults(new FaultSettings { Storms = [new StormSpec { Mailboxes = ["lynne@contoso.com"], RetryAfterSeconds = 1, DurationSeconds = 1.5 }] });
+        var started = DateTimeOffset.UtcNow;
+
+        var r = await client.InvokeAsync("Get-Mailbox", P(("Identity", "lynne@contoso.com")), "lynne@contoso.com", default);
+
+        Assert.Single(r.Values);
+        Assert.True(caller.Metrics.Throttled >= 1);
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(0.9), "Retry-After must be honoured");
+        // Tenant-wide cmdlets are not anchored on lynne and go straight through.
+        var domains = await client.InvokeAsync("Get-AcceptedDomain", P(), null, default);
+        Assert.Equal(2, domains.Values.Count);
+    }
+
+    [Fact]
     public async Task An_identity_without_an_Exchange_role_is_Forbidden_with_the_services_explanation()
     {
         await using var s = await SimulatedTenant.StartAsync();
