@@ -166,12 +166,14 @@ internal sealed class ExchangeAdminClient
             if (!string.IsNullOrWhiteSpace(body) && JsonNode.Parse(body) is JsonObject root && root["error"] is JsonObject error)
             {
                 code = (string?)error["code"];
-                var inner = error["innererror"]?["internalexception"];
-                type = (string?)inner?["type"];
-                message = (string?)inner?["message"];
+                // Property names vary in case between Exchange's builds (internalException / internalexception).
+                var inner = Child(Child(error, "innererror"), "internalexception");
+                type = (string?)Child(inner, "type");
+                message = (string?)Child(inner, "message");
                 if (string.IsNullOrWhiteSpace(message) && error["details"] is JsonArray { Count: > 0 } details)
                     message = (string?)details[0]?["message"];
-                if (string.IsNullOrWhiteSpace(message)) message = StripTypePrefix((string?)error["message"], ref type);
+                var top = StripTypePrefix((string?)error["message"], ref type);
+                if (string.IsNullOrWhiteSpace(message)) message = top;
             }
         }
         catch (JsonException)
@@ -185,6 +187,14 @@ internal sealed class ExchangeAdminClient
         }
         message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
         return ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+    }
+
+    private static JsonNode? Child(JsonNode? node, string name)
+    {
+        if (node is not JsonObject o) return null;
+        foreach (var (k, v) in o)
+            if (string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) return v;
+        return null;
     }
 
     /// <summary>"|Type|text" → "text" (and the type).</summary>
