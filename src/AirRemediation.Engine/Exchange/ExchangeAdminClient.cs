@@ -53,6 +53,8 @@ internal sealed class ExchangeAdminClient
         CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
     {
         EnsureExchange();
+        // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
+        AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
         var body = Body(cmdlet, parameters);
         var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
         var values = new List<JsonObject>();
