@@ -37,7 +37,7 @@ internal sealed class ExchangeAdminClient
         invokeUri = new Uri($"{root}/adminapi/beta/{Uri.EscapeDataString(session.TenantId)}/InvokeCommand");
     }
 
-    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (the service's maximum is 1000).</summary>
+    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (1000 is what ExchangeOnlineManagement asks for; a larger maximum is unverified).</summary>
     public int PageSize { get; init; } = 1000;
 
     /// <summary>The InvokeCommand address of this tenant.</summary>
