@@ -37,7 +37,7 @@ internal sealed class ExchangeAdminClient
         invokeUri = new Uri($"{root}/adminapi/beta/{Uri.EscapeDataString(session.TenantId)}/InvokeCommand");
     }
 
-    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (the service's maximum is 1000).</summary>
+    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (1000 is what ExchangeOnlineManagement asks for; a larger maximum is unverified).</summary>
     public int PageSize { get; init; } = 1000;
 
     /// <summary>The InvokeCommand address of this tenant.</summary>
@@ -53,6 +53,8 @@ internal sealed class ExchangeAdminClient
         CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
     {
         EnsureExchange();
+        // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
+        AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
         var body = Body(cmdlet, parameters);
         var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
         var values = new List<JsonObject>();
