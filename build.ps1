@@ -7,7 +7,9 @@
     `dotnet tool restore`.
 
     Build  publishes the module to out/AirRemediation/<version>/ (cmdlet assembly, manifest and formats next to
-           each other; the Engine and all its dependencies in Dependencies/) and the tenant simulator to out/simulator/.
+           each other; the Engine and all its dependencies in Dependencies/), builds its help from docs/en-US into
+           en-US/ (build/HelpBuilder.ps1; a malformed page fails the build) and publishes the tenant simulator to
+           out/simulator/.
     Test   runs the xunit suites, then the Pester suites in a child pwsh against the published module, and ends
            with one line "N passed, N failed" counting both.
     Demo   starts the tenant simulator, imports the built module, signs in and walks through what works.
@@ -76,8 +78,18 @@ function Invoke-Build {
     Copy-Item (Join-Path $root 'src/AirRemediation/Formats/*.ps1xml') $moduleOut
     # The cmdlet folder must not carry an Engine copy: the one loaded is in Dependencies/.
     Get-ChildItem $moduleOut -File -Filter 'AirRemediation.Engine.*' | Remove-Item -Force
+    Invoke-HelpBuild
     Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Simulator') -c $Configuration -o $simulatorOut --nologo
     Write-Host "Module: $moduleOut"
+}
+
+function Invoke-HelpBuild {
+    # MAML and about topics from docs/en-US, in a child pwsh because it imports the module just published (the syntax
+    # and parameter facts come from the real cmdlets). A malformed page fails the build with file:line messages.
+    $helpArgs = @('-File', (Join-Path $root 'build/HelpBuilder.ps1'), '-DocsPath', (Join-Path $root 'docs/en-US'),
+        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'))
+    $exit = Invoke-ChildPwsh $helpArgs
+    if ($exit -ne 0) { throw "Building help from docs/en-US failed (exit code $exit); the problems are listed above." }
 }
 
 function Get-TrxCounts {
