@@ -45,7 +45,9 @@ Describe 'The module package' -Tag Package {
         $work = Join-Path ([IO.Path]::GetTempPath()) "air-package-$([guid]::NewGuid().ToString('n'))"
         $fakeHome = Join-Path $work 'home'
         $repo = Join-Path $work 'repo'
-        New-Item -ItemType Directory -Path $fakeHome, $repo | Out-Null
+        # The data folder must exist: .NET reports LocalApplicationData as '' when it does not, and PSResourceGet then
+        # keeps its repository list in a relative 'PSResourceGet' folder of the working directory.
+        New-Item -ItemType Directory -Path (Join-Path $fakeHome '.local/share'), $repo | Out-Null
         Copy-Item $package $repo
         $userModules = Join-Path ([Environment]::GetFolderPath('LocalApplicationData')) 'powershell/Modules/AirRemediation'
         $userHadIt = Test-Path $userModules
@@ -67,7 +69,10 @@ try { Get-AirConnection -ErrorAction Stop } catch { "engine=" + `$_.FullyQualifi
                 HOME = $fakeHome; XDG_DATA_HOME = (Join-Path $fakeHome '.local/share'); XDG_CONFIG_HOME = (Join-Path $fakeHome '.config')
                 XDG_CACHE_HOME = (Join-Path $fakeHome '.cache'); PSModulePath = $null; LOCALAPPDATA = $null
             }
-            $r = Invoke-ChildPwsh -Script $script -Environment $environment
+            # Run from the temporary folder, so nothing can land in the caller's working directory either.
+            Push-Location $work
+            try { $r = Invoke-ChildPwsh -Script $script -Environment $environment }
+            finally { Pop-Location }
             $text = $r.Output -join "`n"
             $r.ExitCode | Should -Be 0 -Because $text
             $base = ($r.Output | Where-Object { $_ -like 'base=*' }) -replace '^base='
@@ -80,6 +85,8 @@ try { Get-AirConnection -ErrorAction Stop } catch { "engine=" + `$_.FullyQualifi
             ($r.Output | Where-Object { $_ -like 'engine=*' }) | Should -BeLike 'engine=AirNotConnected,*' -Because 'the Engine must load from the installed Dependencies folder'
             Test-Path (Join-Path $base 'AirRemediation.nuspec') | Should -BeFalse -Because 'the installer removes the package metadata'
             Test-Path $userModules | Should -Be $userHadIt -Because "the test must not install into the user's own module path"
+            Join-Path $fakeHome '.local/share/PSResourceGet' | Should -Exist -Because 'the repository registration belongs to the temporary HOME'
+            Join-Path $work 'PSResourceGet' | Should -Not -Exist
         }
         finally { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue }
     }
