@@ -606,6 +606,11 @@ foreach ($page in $pages.Values) {
             Write-Warning "docs: $($page.Name).md does not describe parameter -$pname."
         }
     }
+    # OUTPUTS should name what [OutputType] declares (System.Void and None both mean nothing).
+    $declared = @($module.ExportedCmdlets[$page.Name].OutputType | ForEach-Object Name | Where-Object { $_ -ne 'System.Void' })
+    $listed = @($page.Outputs | ForEach-Object Type | Where-Object { $_ -ne 'None' })
+    foreach ($t in $declared | Where-Object { $_ -notin $listed }) { Write-Warning "docs: $($page.Name).md does not list output type $t under OUTPUTS." }
+    foreach ($t in $listed | Where-Object { $_ -notin $declared }) { Write-Warning "docs: $($page.Name).md lists output type $t, which the cmdlet's [OutputType] does not declare." }
 }
 foreach ($c in $commands) {
     if (-not $pages.ContainsKey($c.Name)) { Write-Warning "docs: no help page for $($c.Name) (docs/en-US/$($c.Name).md); its help will be generated from syntax only." }

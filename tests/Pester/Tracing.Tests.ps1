@@ -18,9 +18,9 @@ BeforeAll {
         -GraphEndpoint $sim.graph -ExchangeEndpoint $sim.exchange -ActionStorePath $store -Verbose -Debug 4>&1 5>&1
 
     $null = Invoke-SimulatorApi $sim '/_simulator/reset-stats' -Method Post
-    # Megan's mailbox is throttled for two seconds (429 with Retry-After: 1), so the trace must show retries.
+    # Megan's mailbox is throttled for three seconds (429 with Retry-After: 1), so the trace must show retries.
     $null = Invoke-SimulatorApi $sim '/_simulator/faults' -Method Post -Body @{
-        storms = @(@{ mailboxes = @('megan@contoso.com'); retryAfterSeconds = 1; durationSeconds = 2 })
+        storms = @(@{ mailboxes = @('megan@contoso.com'); retryAfterSeconds = 1; durationSeconds = 3 })
     }
     $script:runRecords = Invoke-AirSoftDelete -AllMailboxes -Sender $sender -Force -Verbose -Debug 4>&1 5>&1
     $script:stats = Invoke-SimulatorApi $sim '/_simulator/stats'
