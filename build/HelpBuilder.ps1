@@ -48,7 +48,8 @@ if (-not $OutputPath) { $OutputPath = Join-Path (Split-Path $ModulePath) 'en-US'
 
 # The section names of a cmdlet page, in the order they must appear. SYNTAX is optional.
 $script:CmdletSections = @('SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'PARAMETERS', 'EXAMPLES', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS')
-$script:OptionalSections = @('SYNTAX')
+# INPUTS (then derived from the parameters that take pipeline input) and RELATED LINKS may be left out too.
+$script:OptionalSections = @('SYNTAX', 'INPUTS', 'RELATED LINKS')
 $script:Problems = [System.Collections.Generic.List[string]]::new()
 
 # Descriptions for the risk-mitigation parameters, used when a page does not describe them itself.
@@ -144,7 +145,7 @@ function Read-CmdletPage([string] $Path) {
     $lines = @(Read-Lines $Path)
     $page = [ordered]@{
         Name = $name; File = $Path; Synopsis = ''; Description = @(); Parameters = [ordered]@{}; ParameterLines = @{}
-        Examples = [System.Collections.Generic.List[object]]::new(); Inputs = @(); Outputs = @(); Notes = @(); Links = @()
+        Examples = [System.Collections.Generic.List[object]]::new(); Inputs = $null; Outputs = @(); Notes = @(); Links = @()
     }
     $top = @(Split-Sections $lines '##')
     $preamble = @($top[0].Body | Where-Object { $_.Text.Trim() })
@@ -221,13 +222,14 @@ function Read-ExampleSection($Page, $Section) {
     if (-not (Test-Blank $subs[0].Body)) { Add-Problem $Page.File $Section.Line "text under '## EXAMPLES' must be inside a '### Example N: title' subsection" }
     $expected = 1
     foreach ($sub in $subs | Select-Object -Skip 1) {
-        if ($sub.Title -notmatch '^Example (\d+): (\S.*)$') {
+        if ($sub.Title -notmatch '^Example (\d+)(?::\s*(\S.*))?$') {
             Add-Problem $Page.File $sub.Line "example headings are '### Example $($expected): <title>', not '### $($sub.Title)'"
             $expected++
             continue
         }
         if ([int]$Matches[1] -ne $expected) { Add-Problem $Page.File $sub.Line "example number $($Matches[1]) should be $expected (number them 1, 2, 3, ...)" }
-        $title = $Matches[2]
+        # The title after the colon is recommended; a bare '### Example N' is accepted.
+        $title = if ($Matches.ContainsKey(2)) { $Matches[2] } else { '' }
         $body = @($sub.Body)
         # The ```powershell block comes first, then the explanation (which may hold further fenced blocks, e.g. output).
         $first = $body | Where-Object { $_.Text.Trim() } | Select-Object -First 1
@@ -251,13 +253,46 @@ function Read-ExampleSection($Page, $Section) {
 }
 
 function Read-TypeSection([string] $File, $Section) {
-    # '### Type.Name' subsections (use '### None' when there is nothing), each with an optional description.
+    # Preferred: '### Type.Name' subsections (use '### None' when there is nothing), each with an optional description.
+    # Also accepted: paragraphs that start with the type, 'Type.Name: description' (or 'None.').
     $subs = @(Split-Sections $Section.Body '###')
-    if (-not (Test-Blank $subs[0].Body)) { Add-Problem $File $Section.Line "text under '## $($Section.Title)' must be inside a '### Type.Name' subsection (use '### None' for none)" }
-    if ($subs.Count -lt 2) { Add-Problem $File $Section.Line "'## $($Section.Title)' needs at least one '### Type.Name' subsection (use '### None' for none)" }
-    foreach ($sub in $subs | Select-Object -Skip 1) {
-        [pscustomobject]@{ Type = (ConvertTo-PlainInline $sub.Title); Description = (ConvertTo-Paragraphs $sub.Body $File) }
+    if ($subs.Count -ge 2) {
+        if (-not (Test-Blank $subs[0].Body)) { Add-Problem $File $Section.Line "text under '## $($Section.Title)' must be inside a '### Type.Name' subsection (use '### None' for none)" }
+        foreach ($sub in $subs | Select-Object -Skip 1) {
+            [pscustomobject]@{ Type = (ConvertTo-PlainInline $sub.Title); Description = (ConvertTo-Paragraphs $sub.Body $File) }
+        }
+        return
     }
+    $entries = [System.Collections.Generic.List[object]]::new()
+    $paras = ConvertTo-Paragraphs $subs[0].Body $File   # one array; assigned first so foreach sees its items
+    foreach ($p in $paras) {
+        if ($p -match '^(?<type>None|[A-Za-z_]\w*(?:\.\w+)+(?:\[\])?)(?:\s*:\s*(?<text>.*)|\.?)$') {
+            $text = if ($Matches['text']) { @($Matches['text']) } else { @() }
+            $entries.Add([pscustomobject]@{ Type = $Matches['type']; Description = [string[]]$text })
+        }
+        elseif ($entries.Count) { $entries[-1].Description = [string[]](@($entries[-1].Description) + $p) }
+        else {
+            Add-Problem $File $Section.Line "'## $($Section.Title)' holds '### Type.Name' subsections, or paragraphs starting 'Type.Name: ...' ('### None' or 'None.' for none)"
+            break
+        }
+    }
+    if (-not $entries.Count -and -not $Problems.Count) {
+        Add-Problem $File $Section.Line "'## $($Section.Title)' is empty; name the types ('### None' for none)"
+    }
+    $entries
+}
+
+function Get-DerivedInputs($Model) {
+    # INPUTS left out of a page: say what the pipeline binds, from the metadata.
+    $entries = foreach ($p in $Model.Parameters.Values) {
+        $how = @($p.Pipeline | ForEach-Object Value | Where-Object { $_ -ne 'False' } | Select-Object -Unique)
+        if (-not $how) { continue }
+        $kinds = ($how -replace '^True \((.*)\)$', '$1') -join ', '
+        $names = @($p.Name) + @($p.Aliases)
+        $text = if ($kinds -match 'ByPropertyName') { "Bound to -$($p.Name) (${kinds}: a property named $($names -join ', ' -replace ', ([^,]+)$', ' or $1'))." } else { "Bound to -$($p.Name) ($kinds)." }
+        [pscustomobject]@{ Type = $p.Type.Full; Description = @($text) }
+    }
+    if ($entries) { $entries } else { [pscustomobject]@{ Type = 'None'; Description = @('You cannot pipe objects to this cmdlet.') } }
 }
 
 function Read-LinkSection([string] $File, $Section) {
@@ -490,7 +525,7 @@ function Write-Command([System.Xml.XmlWriter] $W, $Page, $Model) {
     }
     $W.WriteEndElement()
 
-    Write-TypeList $W 'inputTypes' 'inputType' $Page.Inputs
+    Write-TypeList $W 'inputTypes' 'inputType' $(if ($null -ne $Page.Inputs) { $Page.Inputs } else { Get-DerivedInputs $Model })
     Write-TypeList $W 'returnValues' 'returnValue' $Page.Outputs
 
     $W.WriteStartElement('maml', 'alertSet', $ns.maml)
@@ -502,7 +537,8 @@ function Write-Command([System.Xml.XmlWriter] $W, $Page, $Model) {
     $W.WriteStartElement('command', 'examples', $ns.command)
     foreach ($e in $Page.Examples) {
         $W.WriteStartElement('command', 'example', $ns.command)
-        $W.WriteElementString('maml', 'title', $ns.maml, "-------------------------- Example $($e.Number): $($e.Title) --------------------------")
+        $heading = if ($e.Title) { "Example $($e.Number): $($e.Title)" } else { "Example $($e.Number)" }
+        $W.WriteElementString('maml', 'title', $ns.maml, "-------------------------- $heading --------------------------")
         $W.WriteElementString('dev', 'code', $ns.dev, $e.Code)
         $W.WriteStartElement('dev', 'remarks', $ns.dev)
         Write-Paras $W $e.Remarks
