@@ -18,10 +18,19 @@
         'Invoke-AirSoftDelete'
         'Resume-AirAction'
         'Undo-AirAction'
+        'Get-AirInvestigation'
+        'Get-AirPendingAction'
+        'Get-AirAction'
+        'New-AirAction'
+        'Approve-AirAction'
+        'Deny-AirAction'
+        'Test-AirPermission'
+        'Test-AirAuditTrail'
+        'Set-AirApprovalPolicy'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
-    AliasesToExport        = @()
+    AliasesToExport        = @('Reject-AirAction')
     PrivateData            = @{
         PSData = @{
             Tags         = @('Office365', 'Exchange', 'Defender', 'AIR', 'Security', 'Remediation', 'Graph', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')

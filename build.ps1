@@ -15,9 +15,11 @@
     Package builds, then packs the module into out/package/AirRemediation.<version>.nupkg, a PowerShell module
            package that Install-PSResource installs from a local folder repository (see README, "Install").
     Demo   starts the tenant simulator, imports the built module, signs in and walks through what works.
+    Bench  measures cluster soft delete against the simulator's limits and against the loops admins write today;
+           writes out/bench/result.json (see docs/PERFORMANCE.md).
 
 .PARAMETER Task
-    Build, Test, Package or Demo.
+    Build, Test, Package, Demo or Bench.
 
 .PARAMETER Configuration
     Debug or Release (default Release).
@@ -40,7 +42,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -182,6 +184,16 @@ function Invoke-Demo {
     if ($exit -ne 0) { throw "The demo failed (exit code $exit)." }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    $benchArgs = @('-File', (Join-Path $root 'tests/Bench/Invoke-Bench.ps1'),
+        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
+        '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'),
+        '-OutDirectory', (Join-Path $outRoot 'bench'))
+    $exit = Invoke-ChildPwsh $benchArgs
+    if ($exit -ne 0) { throw "The benchmark failed (exit code $exit)." }
+}
+
 Push-Location $root
 try {
     switch ($Task) {
@@ -189,6 +201,7 @@ try {
         'Test' { Invoke-Test }
         'Package' { Invoke-Package }
         'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
     }
 }
 finally {

@@ -35,6 +35,15 @@ $config.Output.RenderMode = 'Plaintext'
 if ($Tag) { $config.Filter.Tag = $Tag }
 $result = Invoke-Pester -Configuration $config
 
+# Repeat the failures at the end, where a CI log is read first.
+foreach ($t in $result.Failed) {
+    Write-Host "FAILED: $($t.ExpandedPath)"
+    foreach ($e in $t.ErrorRecord) { Write-Host "    $($e.Exception.Message)"; Write-Host "    $($e.ScriptStackTrace -split "`n" | Select-Object -First 2)" }
+}
+foreach ($c in $result.Containers | Where-Object Result -eq 'Failed') {
+    foreach ($e in $c.ErrorRecord) { Write-Host "FAILED CONTAINER $($c.Item): $($e.Exception.Message)" }
+}
+
 $counts = [ordered]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount

@@ -94,7 +94,13 @@ public sealed class AirSession : IDisposable
     /// <summary>Signs in, fetches a Graph token (required) and an Exchange token (optional), and reads their claims.</summary>
     public static async Task<AirSession> ConnectAsync(ConnectionRequest request, CancellationToken ct, TimeProvider? clock = null)
     {
-        clock ??= TimeProvider.System;
+        if (clock is null)
+        {
+            var shifted = ShiftedClock.FromEnvironment();
+            if (shifted is not null)
+                AirLog.Current.Warning($"The clock is shifted by {shifted.Offset} ({ShiftedClock.Variable}); expiry and timestamps use the shifted time.");
+            clock = (TimeProvider?)shifted ?? TimeProvider.System;
+        }
         var cloud = CloudEnvironment.Parse(request.Environment);
         var authority = request.AuthorityHost ?? cloud.Authority;
         if (authority.Scheme != Uri.UriSchemeHttps)

@@ -189,7 +189,7 @@ internal sealed class SoftDeleteExecutor
             ? $"Stopped at -MaxMessages {request.MaxMessages}: more messages match. Raise -MaxMessages and run the same command again to continue."
             : null;
         if (limitReached) AirLog.Current.Warning(note!);
-        var (action, counts) = await run.CompleteAsync(Describe(request), CancellationToken.None).ConfigureAwait(false);
+        var (action, counts) = await run.CompleteAsync(null, CancellationToken.None).ConfigureAwait(false);
         ReportFinal(run, counts);
         return RunSummary.From(action, counts, run.Elapsed, metrics, limitReached, note);
     }

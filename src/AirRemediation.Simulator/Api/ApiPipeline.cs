@@ -274,7 +274,17 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         }
         if (!p.IsApp && !string.Equals(user.Id, p.ObjectId, StringComparison.OrdinalIgnoreCase))
         {
-            // Delegated Mail.* reaches only the signed-in user's own mailbox (no .Shared permissions modelled).
+            // Delegated Mail.* reaches the signed-in user's own mailbox; another mailbox only with a .Shared permission
+            // and FullAccess to that mailbox, as Exchange grants it.
+            var caller = ctx.State.FindUser(p.ObjectId);
+            var shared = ctx.Request.Method == "GET" ? new[] { "Mail.Read.Shared", "Mail.ReadWrite.Shared" } : ["Mail.ReadWrite.Shared"];
+            if (caller is null || user.Mailbox is null || !user.Mailbox.FullAccess.Contains(caller.UserPrincipalName) || !p.HasAny(shared))
+                return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+        }
+        if (p.IsApp && ctx.State.Apps.TryGetValue(p.AppId, out var app) && app.MailboxScope is { } scope
+            && !scope.Contains(user.UserPrincipalName) && !scope.Contains(user.Mail))
+        {
+            // RBAC for Applications: a scoped app is denied outside its management scope.
             return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
         }
         if (user.Mailbox is null)
@@ -288,7 +298,4 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         ctx.Mailbox = user.Mailbox;
         return null;
     }
-
-    /// <summary>Builds an item response body for $batch and the HTTP writer alike.</summary>
-    public static JsonObject? BodyObject(ApiResponse r) => r.Body as JsonObject;
 }

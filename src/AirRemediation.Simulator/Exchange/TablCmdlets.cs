@@ -94,7 +94,7 @@ public static class TablCmdlets
             {
                 var e = new TablEntry
                 {
-                    Identity = ScenarioIdentity(ctx.State),
+                    Identity = NewIdentity(),
                     ListType = "Url",
                     Value = value,
                     Action = "Block",
@@ -119,11 +119,7 @@ public static class TablCmdlets
 
     static int counter = 100_000;
 
-    static string ScenarioIdentity(TenantState state)
-    {
-        _ = state;
-        return ScenarioLoader.TablIdentity(Interlocked.Increment(ref counter));
-    }
+    static string NewIdentity() => ScenarioLoader.TablIdentity(Interlocked.Increment(ref counter));
 
     public static CmdletResult Get(RouteContext ctx, CmdletParameters p)
     {

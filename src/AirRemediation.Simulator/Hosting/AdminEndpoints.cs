@@ -40,6 +40,15 @@ public sealed class AdminEndpoints(SimulatorContext sim)
                 }
                 sim.Faults.Replace(next);
                 return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Faults.Settings, ScenarioLoader.Json));
+            case ("POST", "device-code-user"):
+            {
+                // Which user approves the next device code sign-in: tests play several people signing in.
+                var upn = (string?)(JsonNode.Parse(body) as JsonObject)?["user"];
+                if (upn is null || sim.State.FindUser(upn) is null)
+                    return ApiResponse.Json(400, new JsonObject { ["error"] = $"unknown user '{upn}'" });
+                sim.State.DeviceCodeUser = upn;
+                return ApiResponse.Json(200, new JsonObject { ["deviceCodeUser"] = upn });
+            }
             case ("GET", "limits"):
                 return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Limits, ScenarioLoader.Json));
             case ("POST", "limits"):
@@ -56,7 +65,7 @@ public sealed class AdminEndpoints(SimulatorContext sim)
                 return ApiResponse.Json(404, new JsonObject
                 {
                     ["error"] = "unknown simulator endpoint",
-                    ["endpoints"] = new JsonArray("GET stats", "POST reset-stats", "GET state[?mailbox=upn&messages=false]", "GET secrets", "GET|POST faults", "GET|POST limits"),
+                    ["endpoints"] = new JsonArray("GET stats", "POST reset-stats", "GET state[?mailbox=upn&messages=false]", "GET secrets", "GET|POST faults", "GET|POST limits", "POST device-code-user"),
                     ["at"] = sim.Clock.GetUtcNow().ToString("o", CultureInfo.InvariantCulture),
                 });
         }

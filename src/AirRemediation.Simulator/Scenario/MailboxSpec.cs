@@ -16,4 +16,9 @@ public sealed class MailboxSpec
     public string? ForwardingSmtpAddress { get; set; }
     public string? ForwardingAddress { get; set; }
     public bool DeliverToMailboxAndForward { get; set; }
+    /// <summary>
+    /// Users (UPNs) with FullAccess to this mailbox (Add-MailboxPermission -AccessRights FullAccess). With the delegated
+    /// Mail.ReadWrite.Shared (or Mail.Read.Shared for reads) permission they reach it through Graph as Exchange allows.
+    /// </summary>
+    public List<string> FullAccess { get; set; } = [];
 }

@@ -1,0 +1,19 @@
+using AirRemediation.Engine.Store;
+
+namespace AirRemediation.Engine.Approvals;
+
+/// <summary>
+/// Who may approve, from the store's settings (so every session sharing a store applies the same rules).
+/// Defaults: four-eyes on (the proposer may not approve), no application may approve.
+/// </summary>
+public sealed record ApprovalPolicy(bool AllowSelfApproval, IReadOnlyList<string> AppApprovers)
+{
+    public static async Task<ApprovalPolicy> LoadAsync(IActionStore store, CancellationToken ct)
+    {
+        var self = await store.GetSettingAsync(StoreSettings.AllowSelfApproval, ct).ConfigureAwait(false);
+        var apps = await store.GetSettingAsync(StoreSettings.AppApprovers, ct).ConfigureAwait(false);
+        return new ApprovalPolicy(
+            string.Equals(self, "true", StringComparison.OrdinalIgnoreCase),
+            (apps ?? "").Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+}

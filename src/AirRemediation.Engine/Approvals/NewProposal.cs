@@ -1,0 +1,17 @@
+using AirRemediation.Engine.Actions;
+
+namespace AirRemediation.Engine.Approvals;
+
+/// <summary>An action someone wants approved: its kind, its request (as the kind's executor stores it), and why.</summary>
+public sealed record NewProposal
+{
+    public required ActionKind Kind { get; init; }
+    public required string ParametersJson { get; init; }
+    public required string DedupeKey { get; init; }
+    public required string Summary { get; init; }
+    public string? InvestigationId { get; init; }
+    public string? EvidenceKey { get; init; }
+    /// <summary>Who proposes: the signed-in identity for New-AirAction, Defender for synced evidence.</summary>
+    public string? ProposedBy { get; init; }
+    public string? Reason { get; init; }
+}

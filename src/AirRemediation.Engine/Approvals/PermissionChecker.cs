@@ -1,0 +1,72 @@
+using AirRemediation.Engine.Auth;
+
+namespace AirRemediation.Engine.Approvals;
+
+/// <summary>
+/// Reads the session's tokens (roles/scopes and directory roles) and says, per capability, whether it can be used and
+/// what is missing. Least privilege first: the narrowest permission that works is the one named as missing.
+/// </summary>
+internal static class PermissionChecker
+{
+    private static readonly string[] ExchangeRecipientRoles =
+        [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];
+
+    private static readonly string[] TablRoles =
+        [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator];
+
+    public static IReadOnlyList<PermissionCheck> Check(AirSession s, ApprovalPolicy? policy)
+    {
+        var graph = s.GraphClaims.Roles.Concat(s.GraphClaims.Scopes).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var exchange = s.ExchangeClaims is null ? null : s.ExchangeClaims.Roles.Concat(s.ExchangeClaims.Scopes).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var roles = s.GraphClaims.DirectoryRoleIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var list = new List<PermissionCheck>();
+
+        PermissionCheck Graph(string capability, string[] anyOf, string why)
+        {
+            var ok = anyOf.Any(graph.Contains);
+            return new PermissionCheck(capability, ok, ok ? [] : [$"Graph {(s.IsUser ? "delegated" : "application")} permission {anyOf[0]}"],
+                ok ? $"Granted ({anyOf.First(graph.Contains)})." : $"Needs {anyOf[0]} {why}.");
+        }
+
+        PermissionCheck Exchange(string capability, string[] anyRole, string roleText)
+        {
+            var missing = new List<string>();
+            if (exchange is null) missing.Add("an Exchange Online token (" + (s.ExchangeUnavailableReason ?? "not connected to Exchange") + ")");
+            else if (!exchange.Contains(s.IsUser ? "Exchange.Manage" : "Exchange.ManageAsApp"))
+                missing.Add(s.IsUser ? "Exchange delegated permission Exchange.Manage" : "Exchange application permission Exchange.ManageAsApp");
+            if (!anyRole.Any(roles.Contains)) missing.Add($"directory role {roleText}");
+            return new PermissionCheck(capability, missing.Count == 0, missing,
+                missing.Count == 0 ? "Granted." : "Missing: " + string.Join("; ", missing) + ".");
+        }
+
+        list.Add(Graph("Soft delete email (Invoke-AirSoftDelete)", ["Mail.ReadWrite"], "to find and move messages"));
+        list.Add(Graph("Search all mailboxes (-AllMailboxes)", ["User.Read.All", "User.ReadBasic.All", "Directory.Read.All"], "to list the tenant's mailboxes"));
+        list.Add(Graph("Turn off forwarding inbox rules (Disable-AirMailForwarding)", ["MailboxSettings.ReadWrite"], "to disable or delete inbox rules"));
+        list.Add(Exchange("Clear mailbox SMTP forwarding (Disable-AirMailForwarding)", ExchangeRecipientRoles, "Exchange Administrator (or Exchange Recipient Administrator, Global Administrator)"));
+        list.Add(Exchange("Block URLs (Block-AirUrl, Unblock-AirUrl, Get-AirUrlBlock)", TablRoles, "Security Administrator (or Security Operator, Global Administrator)"));
+        list.Add(Graph("Read Defender investigations (Get-AirInvestigation, Get-AirPendingAction)", ["SecurityAlert.Read.All", "SecurityAlert.ReadWrite.All"], "to read alerts_v2"));
+        list.Add(Graph("Write outcomes back to alerts (Approve-/Deny-AirAction)", ["SecurityAlert.ReadWrite.All"], "to post alert comments"));
+        if (!s.IsUser)
+            list.Add(Graph("Resolve email clusters (mailClusterEvidence)", ["SecurityAnalyzedMessage.Read.All", "SecurityAnalyzedMessage.ReadWrite.All"], "(application only) to read analyzedEmails"));
+        else
+            list.Add(new PermissionCheck("Resolve email clusters (mailClusterEvidence)", false, ["an application sign-in (analyzedEmails has application permissions only)"],
+                "analyzedEmails accepts only application permissions (SecurityAnalyzedMessage.Read.All); sync cluster evidence from an app or managed identity."));
+
+        if (s.IsUser)
+        {
+            var ok = s.GraphClaims.DirectoryRoleIds.Any(DirectoryRoles.Approvers.Contains);
+            list.Add(new PermissionCheck("Approve or deny actions (Approve-/Deny-AirAction)", ok,
+                ok ? [] : ["directory role Security Administrator, Security Operator or Global Administrator"],
+                ok ? "Granted by directory role; four-eyes still applies (you cannot approve what you proposed)." : "Needs an approving directory role."));
+        }
+        else
+        {
+            var ids = new[] { s.ClientId, s.GraphClaims.AppId, s.Identity }.Where(x => x is not null);
+            var ok = policy is not null && policy.AppApprovers.Any(a => ids.Contains(a, StringComparer.OrdinalIgnoreCase));
+            list.Add(new PermissionCheck("Approve or deny actions (Approve-/Deny-AirAction)", ok,
+                ok ? [] : ["the store's approval policy naming this application (Set-AirApprovalPolicy -AppApprover)"],
+                ok ? "Granted by the store's approval policy." : "Applications approve only when the store's policy names them."));
+        }
+        return list;
+    }
+}

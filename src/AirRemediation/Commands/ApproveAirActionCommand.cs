@@ -1,0 +1,52 @@
+using System.Management.Automation;
+using AirRemediation.Engine;
+using AirRemediation.Engine.Approvals;
+using AirRemediation.Infrastructure;
+
+namespace AirRemediation.Commands;
+
+/// <summary>
+/// Approves pending actions and runs them. Refused, before anything runs, when the approver proposed the action
+/// (four-eyes), lacks an approving role, or the action has expired. The outcome is posted on the source alert.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Approve, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(AirMessageResult), typeof(AirRunSummary))]
+public sealed class ApproveAirActionCommand : AirCmdlet
+{
+    /// <summary>Action id(s); binds from Get-AirPendingAction / Get-AirAction output.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("ActionId")]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>Why it is approved; recorded in the audit trail and on the alert.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Comment { get; set; }
+
+    /// <summary>Skip the confirmation prompt.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override async Task ProcessAsync(CancellationToken ct)
+    {
+        var session = AirContext.RequireSession();
+        var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
+        foreach (var id in Id)
+        {
+            try
+            {
+                // Every refusal (four-eyes, role, expiry, state) is checked before the prompt, so -WhatIf shows it too.
+                var action = await ApprovalService.EnsureApprovableAsync(session, store, id, ct).ConfigureAwait(false);
+                if (!ShouldRun($"{action.Id} ({action.Kind}): {action.Summary}", "Approve and run", Force)) continue;
+                var sink = RunSinks.For(this, Emit, EmitError, Progress);
+                var summary = await ApprovalService.ApproveAsync(session, action.Id, Comment, sink, ct).ConfigureAwait(false);
+                Emit(ResultMapper.ToOutput(summary));
+            }
+            catch (AirException e)
+            {
+                EmitError(e, id);
+            }
+        }
+    }
+}

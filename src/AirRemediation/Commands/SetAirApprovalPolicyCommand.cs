@@ -1,0 +1,42 @@
+using System.Management.Automation;
+using AirRemediation.Engine.Approvals;
+using AirRemediation.Infrastructure;
+
+namespace AirRemediation.Commands;
+
+/// <summary>
+/// Sets who may approve in this action store: whether a proposer may approve their own action (single-admin tenants)
+/// and which applications may approve. Only an approver may change it; every change is audited.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "AirApprovalPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(AirApprovalPolicy))]
+public sealed class SetAirApprovalPolicyCommand : AirCmdlet
+{
+    /// <summary>Allow the proposer of an action to approve it (turns four-eyes off).</summary>
+    [Parameter]
+    public bool? AllowSelfApproval { get; set; }
+
+    /// <summary>Application (client) ids or display names that may approve; an empty array removes them all.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? AppApprover { get; set; }
+
+    protected override async Task EndAsync(CancellationToken ct)
+    {
+        var session = AirContext.RequireSession();
+        var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
+        var change = string.Join("; ", new[]
+        {
+            AllowSelfApproval is { } s ? $"AllowSelfApproval={s}" : null,
+            AppApprover is { } a ? $"AppApprovers={(a.Length == 0 ? "(none)" : string.Join(",", a))}" : null,
+        }.Where(x => x is not null));
+        if (change.Length == 0)
+        {
+            Emit(ActionMapper.ToOutput(await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false), store.Location));
+            return;
+        }
+        if (!Confirm(store.Location, "Change the approval policy: " + change)) return;
+        var p = await ApprovalService.SetPolicyAsync(session, AllowSelfApproval, AppApprover, ct).ConfigureAwait(false);
+        Emit(ActionMapper.ToOutput(p, store.Location));
+    }
+}

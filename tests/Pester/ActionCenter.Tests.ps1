@@ -1,0 +1,232 @@
+# The action center against the simulator: pending actions synced from Defender evidence, four-eyes approval that
+# runs the action, deny, expiry, racing approvers, and a tamper-evident audit trail.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'AirTestHelpers.psm1') -Force
+    Import-Module $env:AIR_MODULE_PATH -Force
+    $script:scenario = Get-AirScenario
+    $script:app = $scenario.apps | Where-Object displayName -eq 'AirRemediation Automation'
+    $script:public = $scenario.apps | Where-Object publicClient
+
+    # Three Defender for Office 365 alerts pending approval, holding all four remediable evidence kinds. Alert 3
+    # repeats alert 1's URL: an identical proposal within the hour, which must collapse into the first.
+    $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+    $first = $doc.alerts[0]
+    $second = $first.Clone()
+    $second.id = 'alert-two'
+    $second.title = 'A user clicked through to a phishing site'
+    $second.evidence = @(
+        @{ '@odata.type' = 'analyzedMessageEvidence'; verdict = 'malicious'; remediationStatus = 'pendingApproval'; networkMessageId = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f'
+           internetMessageId = '<lunch-7@contoso.com>'; recipientEmailAddress = 'lynne@contoso.com'; subject = 'Lunch on Friday?' }
+        @{ '@odata.type' = 'urlEvidence'; verdict = 'malicious'; remediationStatus = 'pendingApproval'; url = 'http://login.contoso-sso.example/owa' }
+        @{ '@odata.type' = 'mailboxEvidence'; verdict = 'suspicious'; remediationStatus = 'none'; primaryAddress = 'lynne@contoso.com'; upn = 'lynne@contoso.com' }
+    )
+    $third = $first.Clone()
+    $third.id = 'alert-three'
+    $third.title = 'Suspicious email forwarding activity'
+    $third.evidence = @(
+        @{ '@odata.type' = 'mailboxConfigurationEvidence'; verdict = 'suspicious'; remediationStatus = 'pendingApproval'; configurationId = 'fwd-lynne-1'
+           configurationType = 'mailForwardingRule'; displayName = 'Redirect all'; mailboxPrimaryAddress = 'lynne@contoso.com'; upn = 'lynne@contoso.com' }
+        @{ '@odata.type' = 'urlEvidence'; verdict = 'malicious'; remediationStatus = 'pendingApproval'; url = 'https://fabrikam-payments.example/pay' }
+        @{ '@odata.type' = 'urlEvidence'; verdict = 'malicious'; remediationStatus = 'remediated'; url = 'http://already-done.example/' }
+    )
+    $doc.alerts = @($first, $second, $third) + @($doc.alerts | Select-Object -Skip 1)
+    # Adele (no directory role) consents to the module's public client too, so she can sign in and be refused.
+    $adele = $doc.users | Where-Object userPrincipalName -eq 'adele@contoso.com'
+    $adele.delegatedScopes = @{ $public.clientId = @{ graph = @('Mail.ReadWrite', 'SecurityAlert.Read.All'); exchange = @() } }
+    $script:acScenario = Join-Path ([IO.Path]::GetTempPath()) 'air-actioncenter-scenario.json'
+    $doc | ConvertTo-Json -Depth 30 | Set-Content $acScenario
+    Copy-Item (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/*.pfx') ([IO.Path]::GetTempPath())
+
+    $script:sim = Start-AirSimulator -Scenario $acScenario -ExtraArguments @('--device-code-delay-ms', '200')
+    $script:store = Join-Path ([IO.Path]::GetTempPath()) ("air-ac-" + [guid]::NewGuid().ToString('n') + '.db')
+    $script:endpoints = Get-SimulatorConnectParameters $sim
+
+    function script:Connect-App {
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStorePath $store
+    }
+    function script:Connect-User([string] $Upn) {
+        # The simulator approves device codes as its deviceCodeUser; switch it per test.
+        $null = Invoke-SimulatorApi $sim '/_simulator/device-code-user' -Method Post -Body @{ user = $Upn }
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints -ActionStorePath $store 3>$null
+        (Get-AirConnection).Identity | Should -Be $Upn
+    }
+    function script:Get-Messages([string] $Mailbox) {
+        ((Invoke-SimulatorApi $sim "/_simulator/state?mailbox=$Mailbox").mailboxes | Where-Object user -eq $Mailbox).messages
+    }
+}
+AfterAll {
+    Disconnect-AirService
+    $sim | Stop-AirSimulator
+}
+
+Describe 'Pending actions from Defender evidence' {
+    It 'Get-AirInvestigation shows the three alerts with typed evidence, pendingApproval included' {
+        Connect-App
+        $inv = Get-AirInvestigation -InvestigationState pendingApproval
+        $inv.AlertId | Sort-Object | Should -Be (@($first.id, 'alert-three', 'alert-two') | Sort-Object)
+        ($inv | Where-Object AlertId -eq $first.id).Evidence.Type | Should -Contain 'mailClusterEvidence'
+        ($inv | Where-Object AlertId -eq $first.id).Evidence | Where-Object RemediationStatus -eq 'pendingApproval' | Should -Not -BeNullOrEmpty
+    }
+
+    It 'Get-AirPendingAction lists exactly the expected actions' {
+        Connect-App
+        $pending = Get-AirPendingAction
+        $pending | ForEach-Object { $_ | Should -BeOfType ([AirRemediation.AirAction]) }
+        $got = $pending | ForEach-Object { "$($_.Kind)|$($_.InvestigationId)" } | Sort-Object
+        $expected = @(
+            "SoftDeleteEmail|$($first.id)", "SoftDeleteCluster|$($first.id)", "BlockUrl|$($first.id)", "DisableForwarding|$($first.id)",
+            'SoftDeleteEmail|alert-two', 'BlockUrl|alert-two',
+            'DisableForwarding|alert-three'
+        ) | Sort-Object
+        $got | Should -Be $expected
+        ($pending | Where-Object Kind -eq 'SoftDeleteCluster').Parameters | Should -Match 'lynne@contoso.com'
+        $pending | ForEach-Object { $_.ProposedBy | Should -Be 'Microsoft Defender AIR' }
+        $pending | ForEach-Object { ($_.ExpiresAt - $_.CreatedAt).TotalDays | Should -BeGreaterThan 6.999 }
+        $pending | ForEach-Object { ($_.ExpiresAt - $_.CreatedAt).TotalDays | Should -BeLessOrEqual 7 }
+    }
+
+    It 'running it again queues nothing new' {
+        $before = @(Get-AirAction).Count
+        $again = Get-AirPendingAction -Verbose 4>&1
+        ($again | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'Synced' }).Message | Should -Match '0 new proposal'
+        @(Get-AirAction).Count | Should -Be $before
+    }
+}
+
+Describe 'Approval' {
+    It 'refuses the proposer approving its own action, with a clear error, before anything runs' {
+        Connect-User 'megan@contoso.com'
+        $mine = New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<weekly-42@contoso.com>' -Reason 'looks like BEC' -Confirm:$false
+        $mine.State | Should -Be 'Pending'
+        $mine.ProposedBy | Should -Be 'megan@contoso.com'
+        $script:mineId = $mine.Id
+        $err = { Approve-AirAction -Id $mine.Id -Force -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AirApprovalRefused,*'
+        $err.Exception.Message | Should -Match 'four-eyes'
+        (Get-AirAction -Id $mine.Id).State | Should -Be 'Pending'
+        ((Get-Messages 'adele@contoso.com') | Where-Object internetMessageId -eq '<weekly-42@contoso.com>').timesMoved | Should -Be 0
+    }
+
+    It 'a second user approves: the action runs, the simulator shows it, the alert carries the comment, Get-AirAction shows Completed' {
+        Connect-User 'alex@contoso.com'
+        $r = Approve-AirAction -Id $mineId -Comment 'confirmed with the sender' -Force
+        $summary = $r | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+        $summary.State | Should -Be 'Completed'
+        $summary.Succeeded | Should -Be 1
+        ((Get-Messages 'adele@contoso.com') | Where-Object internetMessageId -eq '<weekly-42@contoso.com>').folder | Should -Be 'recoverableitemsdeletions'
+        $a = Get-AirAction -Id $mineId
+        $a.State | Should -Be 'Completed'
+        $a.ApprovedBy | Should -Be 'alex@contoso.com'
+        $a.Succeeded | Should -Be 1
+        $a.Trail.Event | Should -Contain 'Approved'
+        ($a.Trail | Where-Object Event -eq 'Approved').Actor | Should -Be 'alex@contoso.com'
+        ($a.Trail | Where-Object Event -eq 'Approved').Reason | Should -Be 'confirmed with the sender'
+    }
+
+    It 'approving a Defender proposal runs it and writes the outcome back on the alert' {
+        Connect-User 'alex@contoso.com'
+        $id = (Get-AirPendingAction -NoSync | Where-Object { $_.Kind -eq 'SoftDeleteEmail' -and $_.InvestigationId -eq $first.id }).Id
+        $summary = Approve-AirAction -Id $id -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+        $summary.State | Should -Be 'Completed'
+        ((Get-Messages 'adele@contoso.com') | Where-Object internetMessageId -eq '<phish-0001@fabrikam-payments.example>').folder | Should -Be 'recoverableitemsdeletions'
+        $alert = (Invoke-SimulatorApi $sim '/_simulator/state').alerts | Where-Object id -eq $first.id
+        ($alert.comments.comment -join "`n") | Should -Match ([regex]::Escape($id))
+        ($alert.comments | Where-Object comment -match ([regex]::Escape($id))).comment | Should -Match 'approved by alex@contoso.com.*Completed: 1 succeeded'
+    }
+
+    It 'refuses a user without an approving role' {
+        Connect-User 'adele@contoso.com'
+        $id = (Get-AirPendingAction -NoSync | Where-Object Kind -eq 'SoftDeleteCluster').Id
+        $err = { Approve-AirAction -Id $id -Force -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AirApprovalRefused,*'
+        $err.Exception.Message | Should -Match 'Security Administrator'
+        (Get-AirAction -Id $id).State | Should -Be 'Pending'
+    }
+
+    It 'Deny records the reason' {
+        Connect-User 'alex@contoso.com'
+        $id = (Get-AirPendingAction -NoSync | Where-Object { $_.Kind -eq 'BlockUrl' -and $_.InvestigationId -eq 'alert-two' }).Id
+        $d = Reject-AirAction -Id $id -Reason 'internal SSO test page, not phishing'
+        $d.State | Should -Be 'Denied'
+        $trail = (Get-AirAction -Id $id).Trail | Where-Object ToState -eq 'Denied'
+        $trail.Reason | Should -Be 'internal SSO test page, not phishing'
+        $trail.Actor | Should -Be 'alex@contoso.com'
+        { Approve-AirAction -Id $id -Force -ErrorAction Stop } | Should -Throw -ExpectedMessage '*Denied*'
+    }
+
+    It 'an expired action cannot be approved (the clock is shifted, not waited for)' {
+        $id = (Get-AirPendingAction -NoSync | Where-Object { $_.Kind -eq 'DisableForwarding' -and $_.InvestigationId -eq 'alert-three' }).Id
+        $env:AIRREMEDIATION_CLOCK_OFFSET = '8.00:00:00'
+        try {
+            Connect-User 'alex@contoso.com'
+            $err = { Approve-AirAction -Id $id -Force -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'AirExpired,*'
+            $err.Exception.Message | Should -Match 'expired'
+            @(Get-AirPendingAction -NoSync).Count | Should -Be 0
+            (Get-AirAction -Id $id).State | Should -Be 'Expired'
+        }
+        finally {
+            Remove-Item Env:AIRREMEDIATION_CLOCK_OFFSET
+            Connect-User 'alex@contoso.com'
+        }
+    }
+}
+
+Describe 'Racing approvers' {
+    It 'two pwsh processes approving the same action at the same moment: exactly one executes it' {
+        Connect-User 'alex@contoso.com'
+        $null = Set-AirApprovalPolicy -AppApprover $app.clientId -Confirm:$false
+        Connect-App
+        $race = New-AirAction -Kind SoftDeleteCluster -Mailbox 'lynne@contoso.com', 'megan@contoso.com', 'adele@contoso.com' -Subject 'Lunch on Friday?' -Confirm:$false
+        Connect-User 'megan@contoso.com'   # the app proposed; the app approving in both racers is four-eyes-clean only with self-approval
+        $null = Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false
+        $start = [DateTime]::UtcNow.AddSeconds(6).ToString('o')
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -TenantId '$($sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim.authority)' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$store'
+while ([DateTime]::UtcNow -lt [DateTime]::Parse('$start').ToUniversalTime()) { Start-Sleep -Milliseconds 5 }
+try { `$s = Approve-AirAction -Id '$($race.Id)' -Force -ErrorAction Stop | Where-Object { `$_ -is [AirRemediation.AirRunSummary] }; "RAN `$(`$s.Succeeded)" }
+catch { "REFUSED `$(`$_.FullyQualifiedErrorId)" }
+"@
+        $file = Join-Path ([IO.Path]::GetTempPath()) "air-race-$([guid]::NewGuid().ToString('n')).ps1"
+        Set-Content $file $script
+        $exe = [Environment]::ProcessPath
+        $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
+        $outs = 1..2 | ForEach-Object { [IO.Path]::GetTempFileName() }
+        $procs = 0..1 | ForEach-Object { Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput $outs[$_] -RedirectStandardError ([IO.Path]::GetTempFileName()) }
+        $procs | ForEach-Object { $_.WaitForExit(120000) | Should -BeTrue }
+        $lines = $outs | ForEach-Object { Get-Content $_ -Raw }
+        ($lines | Where-Object { $_ -match '^RAN 1' }).Count | Should -Be 1 -Because ($lines -join ' / ')
+        ($lines | Where-Object { $_ -match '^REFUSED AirInvalidState' }).Count | Should -Be 1 -Because ($lines -join ' / ')
+        ((Get-Messages 'lynne@contoso.com') | Where-Object internetMessageId -eq '<lunch-7@contoso.com>').timesMoved | Should -Be 1
+        (Get-AirAction -Id $race.Id).State | Should -Be 'Completed'
+    }
+}
+
+Describe 'Audit trail' {
+    It 'is intact after all of the above' {
+        $v = Test-AirAuditTrail
+        $v.IsValid | Should -BeTrue
+        $v.Entries | Should -BeGreaterThan 10
+    }
+
+    It 'names the first broken entry when one audit row is changed in the SQLite file' {
+        # Change one row behind the store's back, with the SQLite library the module itself loaded.
+        $alc = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'AirRemediation.Engine'
+        $sqlite = $alc.LoadFromAssemblyName([System.Reflection.AssemblyName]::new('Microsoft.Data.Sqlite'))
+        $conn = [Activator]::CreateInstance($sqlite.GetType('Microsoft.Data.Sqlite.SqliteConnection'), @("Data Source=$store;Pooling=False"))
+        $conn.Open()
+        try {
+            $cmd = $conn.CreateCommand()
+            $cmd.CommandText = "UPDATE audit SET reason = 'nothing to see here' WHERE seq = 5"
+            $cmd.ExecuteNonQuery() | Should -Be 1
+        }
+        finally { $conn.Close(); $conn.Dispose() }
+        $v = Test-AirAuditTrail 3>$null
+        $v.IsValid | Should -BeFalse
+        $v.BrokenEntry | Should -Be 5
+        $v.Problem | Should -Be 'HashMismatch'
+        $v.Message | Should -Match '5'
+    }
+}
