@@ -70,6 +70,13 @@ Describe 'Help as an admin reads it' -Tag Help {
         $text | Should -Match 'Recoverable Items'
     }
 
+    It 'Get-Help Approve-AirAction -Examples shows real examples, including a runbook' -Skip:(-not (Get-Command Approve-AirAction -ErrorAction SilentlyContinue)) {
+        $text = Get-Help Approve-AirAction -Examples | Out-String -Width 200
+        $text | Should -Match 'Example 1: '
+        $text | Should -Match 'Approve-AirAction -Id A-\w+'
+        $text | Should -Match 'Connect-AirService .*-Certificate|Connect-AirService -ManagedIdentity'
+    }
+
     It 'Get-Help -Full takes parameter facts from the real cmdlet' {
         $p = Get-Help Invoke-AirSoftDelete -Parameter Mailbox
         $p.required | Should -Be 'true'
