@@ -11,6 +11,8 @@
     Test   runs the xunit suites, then the Pester suites in a child pwsh against the published module, and ends
            with one line "N passed, N failed" counting both.
     Demo   starts the tenant simulator, imports the built module, signs in and walks through what works.
+    Bench  measures cluster soft delete against the simulator's limits and against the loops admins write today;
+           writes out/bench/result.json (see docs/PERFORMANCE.md).
 
 .PARAMETER Task
     Build, Test or Demo.
@@ -29,7 +31,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -146,12 +148,23 @@ function Invoke-Demo {
     if ($exit -ne 0) { throw "The demo failed (exit code $exit)." }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    $benchArgs = @('-File', (Join-Path $root 'tests/Bench/Invoke-Bench.ps1'),
+        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
+        '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'),
+        '-OutDirectory', (Join-Path $outRoot 'bench'))
+    $exit = Invoke-ChildPwsh $benchArgs
+    if ($exit -ne 0) { throw "The benchmark failed (exit code $exit)." }
+}
+
 Push-Location $root
 try {
     switch ($Task) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
     }
 }
 finally {

@@ -24,6 +24,15 @@ public sealed record RetryOptions
     /// <summary>Longest Retry-After honoured as given; a longer one is capped here, with a warning.</summary>
     public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>App-wide requests per second at the start of a run (doubled every half second until the service throttles).</summary>
+    public double InitialRate { get; init; } = 200;
+
+    /// <summary>Never go slower than this many requests per second app-wide.</summary>
+    public double MinRate { get; init; } = 5;
+
+    /// <summary>Never go faster than this many requests per second app-wide.</summary>
+    public double MaxRate { get; init; } = 20_000;
+
     /// <summary>Total time one request may spend waiting on throttling before its item fails as Throttled.</summary>
     public TimeSpan MaxThrottleWait { get; init; } = TimeSpan.FromMinutes(30);
 }

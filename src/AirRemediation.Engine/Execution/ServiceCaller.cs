@@ -11,6 +11,8 @@ namespace AirRemediation.Engine.Execution;
 /// </summary>
 internal sealed class ServiceCaller(RetryOptions options, ThrottleRegistry throttle, ExecutionMetrics metrics)
 {
+    private readonly AppRateLimiter appRate = new(options, throttle.Clock);
+
     private static readonly AsyncLocal<bool> ForceRefresh = new();
 
     /// <summary>Set while a request is re-sent after a 401: the token source must fetch a new token.</summary>
@@ -34,15 +36,20 @@ internal sealed class ServiceCaller(RetryOptions options, ThrottleRegistry throt
             ServiceCallException failure;
             using (await throttle.EnterAsync(mailbox, ct).ConfigureAwait(false))
             {
+                await appRate.WaitAsync(ct).ConfigureAwait(false);
                 HttpAttempt.Current = attempt;
                 metrics.AddRequest();
                 try
                 {
-                    return await call(ct).ConfigureAwait(false);
+                    var result = await call(ct).ConfigureAwait(false);
+                    appRate.Completed();
+                    return result;
                 }
                 catch (Exception e)
                 {
                     failure = ServiceErrorClassifier.Classify(e, Clock.GetUtcNow(), ct) ?? throw Rethrow(e);
+                    if (failure.Kind == FailureKind.Throttled && IsAppWide(failure, mailbox)) appRate.Throttled();
+                    else appRate.Completed();
                 }
                 finally
                 {
@@ -60,8 +67,16 @@ internal sealed class ServiceCaller(RetryOptions options, ThrottleRegistry throt
                     var delay = ThrottleDelay(failure, throttledCount, mailbox);
                     throttledFor += delay;
                     if (throttledFor > options.MaxThrottleWait) throw failure;
-                    throttle.Pause(mailbox, delay);
-                    if (mailbox is null) await Task.Delay(delay, Clock, ct).ConfigureAwait(false);
+                    if (IsAppWide(failure, mailbox))
+                    {
+                        // The app as a whole is over its rate: the limiter has slowed everyone down; this request waits
+                        // its Retry-After (spread by jitter so the waiters do not come back together). The mailbox is fine.
+                        await Task.Delay(delay * (1 + 0.5 * Random.Shared.NextDouble()), Clock, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        throttle.Pause(mailbox, delay);
+                    }
                     break;
                 }
                 case FailureKind.Transient:
@@ -86,6 +101,16 @@ internal sealed class ServiceCaller(RetryOptions options, ThrottleRegistry throt
             }
         }
     }
+
+    /// <summary>
+    /// A 429 about the app as a whole rather than one mailbox. Outlook's per-mailbox limits answer ApplicationThrottled
+    /// ("Application is over its MailboxConcurrency limit."); anything else, or any 429 on a request without a mailbox,
+    /// is taken as app-wide.
+    /// </summary>
+    private static bool IsAppWide(ServiceCallException failure, string? mailbox) =>
+        mailbox is null
+        || !(string.Equals(failure.Code, "ApplicationThrottled", StringComparison.OrdinalIgnoreCase)
+             || failure.Message.Contains("Mailbox", StringComparison.OrdinalIgnoreCase));
 
     private TimeSpan ThrottleDelay(ServiceCallException failure, int count, string? mailbox)
     {

@@ -40,7 +40,8 @@ public interface IActionStore : IAsyncDisposable
     /// Moves the action to <paramref name="to"/> if it is in one of <paramref name="expectedFrom"/> (and the lease conditions in
     /// <paramref name="changes"/> hold), writing the audit entry in the same atomic step. Throws AirException(InvalidState) if the
     /// state machine forbids any expectedFrom → to; otherwise never throws for a lost race: the result says who won.
-    /// Moving to a state other than Running releases the lease. Counts are refreshed from the item journal.
+    /// Moving to a state other than Running releases the lease. Counts are refreshed from the item journal. A decision on a
+    /// Pending action sets DecidedAt (now) and, for Approved/Denied, ApprovedBy (the actor) unless <paramref name="changes"/> gives them.
     /// </summary>
     Task<TransitionResult> TryTransitionAsync(string actionId, IReadOnlyCollection<ActionState> expectedFrom, ActionState to,
         AuditContext who, ActionChanges? changes = null, CancellationToken cancellationToken = default);

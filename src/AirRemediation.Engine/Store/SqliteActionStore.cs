@@ -84,7 +84,10 @@ public sealed class SqliteActionStore : IActionStore
         catch (SqliteException e)
         {
             writerConnection?.Dispose();
-            SqliteConnection.ClearAllPools();
+            using (var forPool = new SqliteConnection(cs))
+            {
+                SqliteConnection.ClearPool(forPool); // let go of the file (a damaged one may be replaced by the admin)
+            }
             throw SqliteErrors.Map(e, path, options.EffectiveWait);
         }
         catch
@@ -400,6 +403,19 @@ public sealed class SqliteActionStore : IActionStore
         SecretGuard.Ensure(who);
     }
 
+    private static void ValidateLease(LeaseRequest? lease)
+    {
+        if (lease is null)
+        {
+            return;
+        }
+        ArgumentException.ThrowIfNullOrWhiteSpace(lease.Owner, nameof(lease));
+        if (lease.Duration <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), "A lease must last a positive time.");
+        }
+    }
+
     /// <summary>"7k3" or "a-7k3" → "A-7K3" (what a person types while tab-completing).</summary>
     private static string NormalizePrefix(string prefix)
     {
@@ -424,6 +440,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
         }
+        ValidateLease(action.Lease);
         string? related = action.RelatedActionId is null ? null : Id(action.RelatedActionId);
 
         return WriteAsync(w =>
@@ -465,7 +482,7 @@ public sealed class SqliteActionStore : IActionStore
                 InvestigationId = action.InvestigationId,
                 EvidenceKey = action.EvidenceKey,
                 DedupeKey = action.DedupeKey,
-                ParametersJson = action.ParametersJson,
+                ParametersJson = string.IsNullOrWhiteSpace(action.ParametersJson) ? "{}" : action.ParametersJson,
                 Summary = action.Summary,
                 RelatedActionId = related,
                 Counts = ItemCounts.Empty,
@@ -477,9 +494,10 @@ public sealed class SqliteActionStore : IActionStore
             {
                 rec = rec with { Id = ActionId.New() };
                 var ins = w.Command($"""
-                    INSERT OR IGNORE INTO actions (id, kind, state, created_at, updated_at, proposed_by, expires_at, investigation_id,
+                    INSERT INTO actions (id, kind, state, created_at, updated_at, proposed_by, expires_at, investigation_id,
                         evidence_key, dedupe_key, parameters_json, summary, related_action_id, lease_owner, lease_expires_at, version)
-                    VALUES ($id, $kind, $state, $now, $now, $by, $exp, $inv, $ev, $dd, $params, $summary, $rel, $lo, $le, 1);
+                    VALUES ($id, $kind, $state, $now, $now, $by, $exp, $inv, $ev, $dd, $params, $summary, $rel, $lo, $le, 1)
+                    ON CONFLICT (id) DO NOTHING;
                     """);
                 P(ins, "$id", rec.Id);
                 P(ins, "$kind", rec.Kind.ToString());
@@ -642,6 +660,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, $"Action {id} can only be run under a lease; pass the session's lease.", id);
         }
+        ValidateLease(changes.Lease);
 
         return WriteAsync(w =>
         {
@@ -681,12 +700,15 @@ public sealed class SqliteActionStore : IActionStore
             var countCmd = w.Command(CountSql);
             P(countCmd, "$a", id);
             var counts = CountItems(countCmd);
+            // A decision (approve, deny, expire) always records when, and approve/deny who, unless the caller says otherwise.
+            bool decision = cur.State == ActionState.Pending;
+            bool byPerson = decision && to is ActionState.Approved or ActionState.Denied;
             var next = cur with
             {
                 State = to,
                 UpdatedAt = now,
-                ApprovedBy = changes.ApprovedBy ?? cur.ApprovedBy,
-                DecidedAt = changes.DecidedAt ?? cur.DecidedAt,
+                ApprovedBy = changes.ApprovedBy ?? (byPerson ? who.Actor : cur.ApprovedBy),
+                DecidedAt = changes.DecidedAt ?? (decision ? now : cur.DecidedAt),
                 Summary = changes.Summary ?? cur.Summary,
                 Counts = counts,
                 LeaseOwner = to == ActionState.Running ? changes.Lease!.Owner : null,

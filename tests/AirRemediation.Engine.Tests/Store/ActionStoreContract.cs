@@ -274,7 +274,10 @@ public abstract class ActionStoreContract : IAsyncLifetime
     {
         var s = NewStore();
         var a = await Create(s);
-        (await s.TryTransitionAsync(a.Id, FromPending, ActionState.Denied, Bob)).EnsureSucceeded();
+        Clock.Advance(TimeSpan.FromMinutes(3));
+        var denied = (await s.TryTransitionAsync(a.Id, FromPending, ActionState.Denied, Bob)).EnsureSucceeded();
+        Assert.Equal(Bob.Actor, denied.ApprovedBy); // who decided
+        Assert.Equal(Clock.GetUtcNow(), denied.DecidedAt);
 
         var lost = await s.TryTransitionAsync(a.Id, FromPending, ActionState.Approved, Bob);
         Assert.Equal(TransitionOutcome.StateMismatch, lost.Outcome);
@@ -449,6 +452,8 @@ public abstract class ActionStoreContract : IAsyncLifetime
         Assert.Equal("s2", r.LeaseOwner);
         Assert.Equal("Resumed", (await ToList(s.GetAuditAsync(a.Id)))[^1].Event);
         await Assert.ThrowsAsync<AirException>(() => s.TryTransitionAsync(a.Id, [ActionState.Cancelled], ActionState.Running, Bob));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => s.TryTransitionAsync(a.Id, [ActionState.Running], ActionState.Running, Bob,
+            new ActionChanges { Lease = new LeaseRequest("s3", TimeSpan.Zero) }));
     }
 
     // ------------------------------------------------------------ items
@@ -718,7 +723,8 @@ public abstract class ActionStoreContract : IAsyncLifetime
         var a = await Running(s, "s1", TimeSpan.FromSeconds(30));
         await using (var hb = LeaseHeartbeat.Start(s, a.Id, "s1", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(20)))
         {
-            for (int i = 0; i < 200 && hb.Renewals < 2; i++)
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (hb.Renewals < 2 && waited.Elapsed < TimeSpan.FromSeconds(15)) // real time: the heartbeat beats on a real timer
             {
                 await Task.Delay(10);
             }

@@ -1,0 +1,230 @@
+<#
+.SYNOPSIS
+    The soft delete benchmark: AirRemediation against the loops admins write today and against the floor the
+    simulator's limits allow. Run by build.ps1 -Task Bench; writes out/bench/result.json and prints a table.
+.DESCRIPTION
+    Every contender runs in its own fresh pwsh process against its own fresh simulator (same seed, same tenant), so
+    each starts from the same state, and the process's peak working set (VmHWM) is its own.
+    Baselines are capped in time; their rate is measured over what they did and their wall time extrapolated from it
+    (the report says so).
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $SimulatorPath,
+    [Parameter(Mandatory)] [string] $OutDirectory,
+    [int] $Mailboxes = 1000,
+    [int] $MessagesPerMailbox = 20,
+    [int] $MatchingPerMailbox = 5,
+    [double] $AppRate = 500,
+    [int] $LatencyMs = 40,
+    [int] $JitterMs = 10,
+    [int] $BaselineCapSeconds = 60,
+    [int] $ScaleMailboxes = 10000,
+    [int] $ScaleMessagesPerMailbox = 10,
+    [switch] $SkipScale,
+    [switch] $SkipBaselines
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$ModulePath = (Resolve-Path $ModulePath).Path
+$SimulatorPath = (Resolve-Path $SimulatorPath).Path
+$env:AIR_SIMULATOR_PATH = $SimulatorPath
+Import-Module (Join-Path $PSScriptRoot '../Pester/AirTestHelpers.psm1') -Force
+New-Item -ItemType Directory -Force -Path $OutDirectory | Out-Null
+
+$sender = 'billing@contoso-invoices.example'
+$default = Get-Content (Join-Path (Split-Path $SimulatorPath) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+$app = ($default.apps | Where-Object { $_.displayName -eq 'AirRemediation Automation' }).Clone()
+$app.certificates = @()   # the bench signs in with the secret; the PFX stays with the shipped scenario
+# A tenant with nothing but the generated mailboxes, so the request count is exactly the workload's.
+$scenarioPath = Join-Path $OutDirectory 'bench-scenario.json'
+@{ tenant = $default.tenant; domains = $default.domains; apps = @($app); users = @(); mailboxes = @(); alerts = @() } |
+    ConvertTo-Json -Depth 20 | Set-Content $scenarioPath
+
+function Start-BenchSimulator([int] $M, [int] $Background, [int] $K, [double] $Rate, [int] $Latency, [int] $Jitter) {
+    $sim = Start-AirSimulator -Scenario $scenarioPath -ExtraArguments @('--generate', "$M,$Background,$K", '--seed', '42', '--latency-ms', "$Latency", '--jitter-ms', "$Jitter") -TimeoutSeconds 120
+    $limits = Invoke-SimulatorApi $sim '/_simulator/limits'
+    $limits.appRequestsPerSecond = $Rate
+    $limits.appBurst = [Math]::Max(1, $Rate)           # one second of burst
+    $null = Invoke-SimulatorApi $sim '/_simulator/limits' -Method Post -Body $limits
+    $sim
+}
+
+function Invoke-Contender([string] $Name, [string] $Body, $Sim, [int] $TimeoutSeconds = 1800) {
+    # The contender's script prints one JSON line: moved, seconds, completed. We add the process's peak memory.
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+`$graph = '$($Sim.graph)'; `$authority = '$($Sim.authority)'; `$tenant = '$($Sim.tenantId)'
+`$clientId = '$($app.clientId)'; `$secret = '$($app.secrets[0])'; `$sender = '$sender'; `$cap = $BaselineCapSeconds
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+$Body
+`$hwm = ((Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '[^0-9]', '') -as [long]
+[ordered]@{ moved = `$moved; seconds = `$sw.Elapsed.TotalSeconds; completed = `$completed; peakWorkingSetMB = [Math]::Round(`$hwm / 1024, 1) } | ConvertTo-Json -Compress
+"@
+    $null = Invoke-SimulatorApi $Sim '/_simulator/reset-stats' -Method Post
+    Write-Host "  running $Name ..." -ForegroundColor DarkGray
+    $r = Invoke-ChildPwsh -Script $script
+    if ($r.ExitCode -ne 0) { throw "$Name failed: $($r.Output -join "`n")" }
+    $line = $r.Output | Where-Object { $_ -like '{*' } | Select-Object -Last 1
+    $result = $line | ConvertFrom-Json
+    $stats = Invoke-SimulatorApi $Sim '/_simulator/stats'
+    $result | Add-Member -NotePropertyName requests -NotePropertyValue $stats.totals.requests
+    $result | Add-Member -NotePropertyName throttled -NotePropertyValue $stats.totals.throttled
+    $result | Add-Member -NotePropertyName name -NotePropertyValue $Name
+    $result
+}
+
+$ours = @'
+Import-Module '__MODULE__'
+$null = Connect-AirService -TenantId $tenant -ClientId $clientId -ClientSecret (ConvertTo-SecureString $secret -AsPlainText -Force) -AuthorityHost $authority -GraphEndpoint $graph -ExchangeEndpoint ($graph -replace '/v1.0$', '') -ActionStorePath (Join-Path ([IO.Path]::GetTempPath()) ("bench-" + [guid]::NewGuid().ToString('n') + '.db'))
+$sw.Restart()
+$summary = Invoke-AirSoftDelete -AllMailboxes -Sender $sender -MaxMessages 1000000 -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+$moved = $summary.Succeeded; $completed = $true
+'@ -replace '__MODULE__', $ModulePath
+
+# The loop a runbook author writes today: a token, then Invoke-RestMethod, one call after another, sleeping on 429.
+$loopCommon = @'
+$token = (Invoke-RestMethod -SkipCertificateCheck -Method Post -Uri "$authority$tenant/oauth2/v2.0/token" -Body @{ client_id = $clientId; client_secret = $secret; grant_type = 'client_credentials'; scope = 'https://graph.microsoft.com/.default' }).access_token
+$headers = @{ Authorization = "Bearer $token" }
+function Invoke-Graph($Method, $Uri, $Body) {
+    while ($true) {
+        try { return Invoke-RestMethod -Method $Method -Uri $Uri -Headers $headers -Body $Body -ContentType 'application/json' }
+        catch {
+            $resp = $_.Exception.Response
+            if ($resp -and [int]$resp.StatusCode -eq 429) { $wait = if ($resp.Headers.RetryAfter.Delta) { $resp.Headers.RetryAfter.Delta.TotalSeconds } else { 5 }; Start-Sleep -Seconds $wait; continue }
+            throw
+        }
+    }
+}
+$sw.Restart()
+$users = @(); $uri = "$graph/users?`$select=id,mail&`$top=999"
+while ($uri) { $page = Invoke-Graph GET $uri; $users += $page.value; $uri = $page.'@odata.nextLink' }
+'@
+
+$baselineA = $loopCommon + @'
+$moved = 0; $completed = $true
+foreach ($u in $users) {
+    if ($sw.Elapsed.TotalSeconds -gt $cap) { $completed = $false; break }
+    try { $found = (Invoke-Graph GET "$graph/users/$($u.mail)/messages?`$filter=from/emailAddress/address eq '$sender'&`$select=id").value } catch { continue }
+    foreach ($m in $found) { $null = Invoke-Graph POST "$graph/users/$($u.mail)/messages/$($m.id)/move" '{"destinationId":"recoverableitemsdeletions"}'; $moved++ }
+}
+'@
+
+$baselineB = $loopCommon + @'
+$counter = [System.Collections.Concurrent.ConcurrentBag[int]]::new()
+$deadline = [DateTime]::UtcNow.AddSeconds($cap)
+$users | ForEach-Object -Parallel {
+    if ([DateTime]::UtcNow -gt $using:deadline) { return }
+    $h = $using:headers; $g = $using:graph; $s = $using:sender; $bag = $using:counter
+    function Invoke-Graph($Method, $Uri, $Body) {
+        while ($true) {
+            try { return Invoke-RestMethod -Method $Method -Uri $Uri -Headers $h -Body $Body -ContentType 'application/json' }
+            catch {
+                $resp = $_.Exception.Response
+                if ($resp -and [int]$resp.StatusCode -eq 429) { $wait = if ($resp.Headers.RetryAfter.Delta) { $resp.Headers.RetryAfter.Delta.TotalSeconds } else { 5 }; Start-Sleep -Seconds $wait; continue }
+                throw
+            }
+        }
+    }
+    try { $found = (Invoke-Graph GET "$g/users/$($_.mail)/messages?`$filter=from/emailAddress/address eq '$s'&`$select=id").value } catch { return }
+    foreach ($m in $found) { $null = Invoke-Graph POST "$g/users/$($_.mail)/messages/$($m.id)/move" '{"destinationId":"recoverableitemsdeletions"}'; $bag.Add(1) }
+}
+$moved = $counter.Count; $completed = [DateTime]::UtcNow -le $deadline
+'@
+
+$machine = [ordered]@{
+    os = [System.Runtime.InteropServices.RuntimeInformation]::OSDescription
+    cpus = [Environment]::ProcessorCount
+    memoryGB = [Math]::Round(((Get-Content /proc/meminfo | Select-Object -First 1) -replace '[^0-9]', '') / 1MB, 1)
+    dotnet = [Environment]::Version.ToString()
+    pwsh = $PSVersionTable.PSVersion.ToString()
+    date = [DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm') + 'Z'
+}
+
+# ---- Case 1: the default workload -------------------------------------------------------------------------------
+$background = $MessagesPerMailbox - $MatchingPerMailbox
+$n = $Mailboxes * $MatchingPerMailbox
+Write-Host "Case 1: $Mailboxes mailboxes x $MessagesPerMailbox messages, $MatchingPerMailbox matching each ($n), latency ${LatencyMs}±${JitterMs} ms, app rate $AppRate/s" -ForegroundColor Cyan
+$contenders = [ordered]@{ AirRemediation = $ours }
+if (-not $SkipBaselines) { $contenders['Baseline A (sequential loop)'] = $baselineA; $contenders['Baseline B (ForEach-Object -Parallel, throttle 5)'] = $baselineB }
+$runs = foreach ($name in $contenders.Keys) {
+    $sim = Start-BenchSimulator $Mailboxes $background $n $AppRate $LatencyMs $JitterMs
+    try { Invoke-Contender $name $contenders[$name] $sim } finally { $sim | Stop-AirSimulator }
+}
+# The floor: every request the workload needs (one users page per 999, one search per mailbox, one move per message),
+# at the app rate, or one mailbox's chain (search, then its moves four at a time) at the mean latency, whichever is longer.
+$requestsNeeded = [Math]::Ceiling($Mailboxes / 999) + $Mailboxes + $n
+$floorSeconds = [Math]::Max($requestsNeeded / $AppRate, (1 + [Math]::Ceiling($MatchingPerMailbox / 4)) * $LatencyMs / 1000)
+$floorRate = $n / $floorSeconds
+$oursRun = $runs | Where-Object name -eq 'AirRemediation'
+$rows = foreach ($r in $runs) {
+    $rate = if ($r.seconds -gt 0) { $r.moved / $r.seconds } else { 0 }
+    [ordered]@{
+        contender = $r.name; completed = $r.completed; moved = $r.moved
+        wallSeconds = [Math]::Round($r.seconds, 1)
+        wallSecondsForAll = [Math]::Round($(if ($rate -gt 0) { $n / $rate } else { 0 }), 1)
+        requests = $r.requests; throttled = $r.throttled
+        throttledPercent = [Math]::Round(100.0 * $r.throttled / [Math]::Max(1, $r.requests), 2)
+        messagesPerSecond = [Math]::Round($rate, 1)
+        fractionOfFloorRate = [Math]::Round($rate / $floorRate, 3)
+        peakWorkingSetMB = $r.peakWorkingSetMB
+    }
+}
+$oursRate = ($rows | Where-Object { $_.contender -eq 'AirRemediation' }).messagesPerSecond
+foreach ($row in $rows) { $row.speedupOfAirRemediation = if ($row.messagesPerSecond -gt 0) { [Math]::Round($oursRate / $row.messagesPerSecond, 1) } else { $null } }
+
+# ---- Case 2: memory as the work grows -------------------------------------------------------------------------
+$scale = @()
+if (-not $SkipScale) {
+    foreach ($m in @([int]($ScaleMailboxes / 5), $ScaleMailboxes)) {
+        $k = $m * $ScaleMessagesPerMailbox
+        Write-Host "Case 2: $m mailboxes x $ScaleMessagesPerMailbox matching ($k messages), latency 1 ms, Microsoft's app rate" -ForegroundColor Cyan
+        $sim = Start-BenchSimulator $m 0 $k 13000 1 1
+        try {
+            $r = Invoke-Contender "AirRemediation ($k messages)" $ours $sim
+            $scale += [ordered]@{ messages = $k; mailboxes = $m; moved = $r.moved; wallSeconds = [Math]::Round($r.seconds, 1)
+                messagesPerSecond = [Math]::Round($r.moved / $r.seconds, 1); requests = $r.requests; throttled = $r.throttled; peakWorkingSetMB = $r.peakWorkingSetMB }
+        }
+        finally { $sim | Stop-AirSimulator }
+    }
+}
+
+# ---- Case 3: Import-Module + Connect-AirService, warm ------------------------------------------------------------
+$sim = Start-BenchSimulator 1 0 0 13000 0 0
+try {
+    $startup = foreach ($i in 1..3) {
+        $r = Invoke-ChildPwsh -Script @"
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+Import-Module '$ModulePath'
+`$null = Connect-AirService -TenantId '$($sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim.authority)' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)'
+`$sw.Elapsed.TotalMilliseconds
+"@
+        [double]($r.Output | Select-Object -Last 1)
+    }
+}
+finally { $sim | Stop-AirSimulator }
+$warmMs = [Math]::Round(($startup | Select-Object -Skip 1 | Measure-Object -Minimum).Minimum, 0)
+
+$result = [ordered]@{
+    machine = $machine
+    defaultCase = [ordered]@{
+        mailboxes = $Mailboxes; messagesPerMailbox = $MessagesPerMailbox; matching = $n; latencyMs = $LatencyMs; jitterMs = $JitterMs
+        appRequestsPerSecond = $AppRate; mailboxConcurrency = 4; requestsNeeded = $requestsNeeded
+        floorSeconds = [Math]::Round($floorSeconds, 2); floorMessagesPerSecond = [Math]::Round($floorRate, 1)
+        baselineCapSeconds = $BaselineCapSeconds
+        runs = $rows
+    }
+    scale = $scale
+    importAndConnectWarmMs = $warmMs
+    importAndConnectRunsMs = @($startup | ForEach-Object { [Math]::Round($_, 0) })
+}
+$result | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $OutDirectory 'result.json')
+
+Write-Host ''
+Write-Host "Floor: $requestsNeeded requests at $AppRate/s = $([Math]::Round($floorSeconds, 1)) s, $([Math]::Round($floorRate, 1)) messages/s" -ForegroundColor Cyan
+$rows | ForEach-Object { [pscustomobject]$_ } |
+    Format-Table contender, completed, moved, wallSeconds, wallSecondsForAll, requests, throttledPercent, messagesPerSecond, fractionOfFloorRate, speedupOfAirRemediation, peakWorkingSetMB -AutoSize |
+    Out-String -Width 200 | Write-Host
+if ($scale) { $scale | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-String -Width 200 | Write-Host }
+Write-Host "Import-Module + Connect-AirService, warm: $warmMs ms (runs: $($result.importAndConnectRunsMs -join ', ') ms)"
+Write-Host "Written: $(Join-Path $OutDirectory 'result.json')"
