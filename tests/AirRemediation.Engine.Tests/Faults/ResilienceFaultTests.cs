@@ -106,10 +106,12 @@ public sealed class ResilienceFaultTests(ITestOutputHelper output)
             output.WriteLine(r is FaultTenant.Run run ? $"ran: {run.Summary.State} {run.Summary.Succeeded} succeeded, {run.Summary.Already} already" : $"refused: {((AirException)r).Kind}: {((AirException)r).Message}");
         var runs = results.OfType<FaultTenant.Run>().ToList();
         var refusals = results.OfType<AirException>().ToList();
+        output.WriteLine($"times moved: {string.Join(", ", t.ClusterCopies().GroupBy(c => c.TimesMoved).OrderBy(g => g.Key).Select(g => $"{g.Key}x: {g.Count()}"))}");
+        Assert.All(t.ClusterCopies(), c => Assert.Equal(1, c.TimesMoved));
         Assert.All(refusals, e => Assert.Equal(AirErrorKind.Conflict, e.Kind));
         Assert.NotEmpty(runs);
+        // Whichever way the second run is turned away (refused, or finding the work done), the moves are reported once.
         Assert.Equal(80, runs.Sum(r => r.Summary.Succeeded));
-        Assert.All(t.ClusterCopies(), c => Assert.Equal(1, c.TimesMoved));
         Assert.Equal(0, t.BystanderMoves());
         Assert.Equal(80, t.ClusterCopies().Count);
 
