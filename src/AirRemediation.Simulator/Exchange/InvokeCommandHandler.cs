@@ -31,6 +31,7 @@ public static class InvokeCommandHandler
         ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.New),
         ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablCmdlets.Get),
         ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Remove),
+        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Set),
         ["Get-Mailbox"] = new(RecipientReadRoles, MailboxCmdlets.GetMailbox),
         ["Set-Mailbox"] = new(RecipientWriteRoles, MailboxCmdlets.SetMailbox),
         // Get-InboxRule fails for Global Reader and View-Only Organization Management (ODP Get-InboxRule.md).

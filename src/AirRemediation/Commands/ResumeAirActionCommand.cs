@@ -7,7 +7,7 @@ namespace AirRemediation.Commands;
 
 /// <summary>Finishes an interrupted or cancelled action from its journal, without repeating any side effect.</summary>
 [Cmdlet(VerbsLifecycle.Resume, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(AirMessageResult), typeof(AirRunSummary))]
+[OutputType(typeof(AirMessageResult), typeof(AirUrlBlockResult), typeof(AirForwardingResult), typeof(AirRunSummary))]
 public sealed class ResumeAirActionCommand : AirCmdlet
 {
     /// <summary>The action id(s) (A-XXXXXXXXXX); binds from objects with an Id or ActionId property.</summary>
