@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -17,6 +18,7 @@ public sealed class UnblockAirUrlCommand : AirCmdlet
 
     /// <summary>The entry values to remove, exactly as blocked (case-insensitive).</summary>
     [Parameter(ParameterSetName = ByUrl, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ArgumentCompleter(typeof(UrlEntryCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];
 
