@@ -1,6 +1,5 @@
-# Tab completion (issue 9): action ids for -Id (Resume-, Undo-, Approve-, Deny-, Get-AirAction), mailbox addresses for
-# -Mailbox of Invoke-AirSoftDelete and URL entries for -Url of Unblock-AirUrl, all read from the connected session's
-# action store after real runs against the simulator.
+# Tab completion (issue 9): action ids for -Id of Resume-AirAction and Undo-AirAction, mailbox addresses for -Mailbox of
+# Invoke-AirSoftDelete, both read from the connected session's action store after a real run against the simulator.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'AirTestHelpers.psm1') -Force
     Import-Module $env:AIR_MODULE_PATH -Force
@@ -58,14 +57,13 @@ Describe 'Argument completion from the action store' -Tag Completion {
         $m[0].ToolTip | Should -Match "^Seen in $cluster \(SoftDeleteCluster"
     }
 
-    It 'completes -Url of Unblock-AirUrl with the entries recent actions blocked, and drops them once unblocked' {
-        $null = Block-AirUrl -Url 'fabrikam-payments.example/pay', '*.contoso-invoices.example' -Force
-        $m = @(Complete 'Unblock-AirUrl -Url ')
-        $m.CompletionText | Sort-Object | Should -Be @('*.contoso-invoices.example', 'fabrikam-payments.example/pay')
-        $m[0].ToolTip | Should -Match '^Blocked by A-\w+ \(Completed, '
-        @(Complete 'Unblock-AirUrl fab').CompletionText | Should -Be @('fabrikam-payments.example/pay') -Because 'the positional -Url completes too'
-        $null = Unblock-AirUrl -Url 'fabrikam-payments.example/pay' -Force
-        @(Complete 'Unblock-AirUrl -Url ').CompletionText | Should -Be @('*.contoso-invoices.example') -Because 'an entry a later action removed is not offered'
+    It 'completes -Url of Unblock-AirUrl with the entries on the Tenant Allow/Block List' {
+        $null = Block-AirUrl -Url 'phish-one.example/login', 'phish-two.example' -Force
+        $all = @(Complete 'Unblock-AirUrl -Url phish-').CompletionText
+        $all | Should -Be @('phish-one.example/login', 'phish-two.example')
+        $one = @(Complete 'Unblock-AirUrl phish-o')
+        $one.CompletionText | Should -Be @('phish-one.example/login')
+        $one[0].ToolTip | Should -Match '^Block, expires '
     }
 
     It 'offers nothing, and does not fail, when not connected' {

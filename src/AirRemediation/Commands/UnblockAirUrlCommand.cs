@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using AirRemediation.Engine.UrlBlock;
-using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -17,8 +16,8 @@ public sealed class UnblockAirUrlCommand : AirCmdlet
     private readonly List<string> ids = [];
 
     /// <summary>The entry values to remove, exactly as blocked (case-insensitive).</summary>
+    [ArgumentCompleter(typeof(AirRemediation.Completers.UrlEntryCompleter))]
     [Parameter(ParameterSetName = ByUrl, Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ArgumentCompleter(typeof(UrlEntryCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];
 

@@ -58,34 +58,19 @@ internal static class StoreCompletions
         });
 
     /// <summary>
-    /// URL entries that recent BlockUrl actions put on (or found on) the Tenant Allow/Block List and that no later
-    /// UnblockUrl action removed, starting with <paramref name="prefix"/>. Read from the store, not from Exchange:
-    /// a Tab press must not wait for the admin API.
+    /// URL entries of the Tenant Allow/Block List starting with <paramref name="prefix"/>, read live (the list is the
+    /// truth, not our journal), with their expiry as tooltip.
     /// </summary>
-    public static IReadOnlyList<(string Text, string ToolTip)> BlockedUrls(string prefix) =>
+    public static IReadOnlyList<(string Text, string ToolTip)> UrlEntries(string prefix) =>
         Run(async ct =>
         {
-            var store = await AirContext.Session!.GetStoreAsync(ct).ConfigureAwait(false);
-            var decided = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            var list = new List<(string, string)>();
-            var read = 0;
-            await foreach (var a in store.QueryActionsAsync(new ActionQuery { Limit = ActionLimit }, ct).ConfigureAwait(false))
-            {
-                if (a.Kind is not (ActionKind.BlockUrl or ActionKind.UnblockUrl)) continue;
-                await foreach (var item in store.GetItemsAsync(a.Id, new ItemQuery { PageSize = 500 }, ct).ConfigureAwait(false))
-                {
-                    if (++read > MailboxItemLimit || list.Count >= MailboxResultLimit) break;
-                    var url = item.Target;
-                    if (url is null || !item.Key.StartsWith("url|", StringComparison.Ordinal)) continue;
-                    // The newest action that touched an entry decides (actions come newest first).
-                    if (!decided.Add(url)) continue;
-                    var blocked = a.Kind == ActionKind.BlockUrl && item.State is ItemState.Done or ItemState.Already;
-                    if (blocked && url.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                        list.Add((url, $"Blocked by {a.Id} ({a.State}, {a.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm})"));
-                }
-                if (read > MailboxItemLimit || list.Count >= MailboxResultLimit) break;
-            }
-            return list;
+            var entries = await AirRemediation.Engine.UrlBlock.UrlBlockService.ListAsync(AirContext.Session!, ct).ConfigureAwait(false);
+            return entries
+                .Where(e => e.Value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(e => e.Value, StringComparer.OrdinalIgnoreCase)
+                .Take(MailboxResultLimit)
+                .Select(e => (e.Value, e.ExpiresOn is { } x ? $"{e.Action}, expires {x.ToLocalTime():yyyy-MM-dd HH:mm}" : $"{e.Action}, never expires"))
+                .ToList();
         });
 
     private static IReadOnlyList<(string, string)> Run(Func<CancellationToken, Task<List<(string, string)>>> query)

@@ -5,8 +5,8 @@ using System.Management.Automation.Language;
 namespace AirRemediation.Completers;
 
 /// <summary>
-/// Tab completion for URL block entries (-Url of Unblock-AirUrl): entries that recent BlockUrl actions of the connected
-/// action store blocked and no later UnblockUrl action removed. Offers nothing when not connected.
+/// Tab completion for -Url of Unblock-AirUrl: the URL entries now on the Tenant Allow/Block List (read from Exchange,
+/// within the completion time budget), that start with what was typed. Offers nothing when not connected.
 /// </summary>
 public sealed class UrlEntryCompleter : IArgumentCompleter
 {
@@ -14,6 +14,6 @@ public sealed class UrlEntryCompleter : IArgumentCompleter
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var prefix = CompletionText.Prefix(wordToComplete, out var quote);
-        return CompletionText.Results(StoreCompletions.BlockedUrls(prefix), quote);
+        return CompletionText.Results(StoreCompletions.UrlEntries(prefix), quote);
     }
 }
