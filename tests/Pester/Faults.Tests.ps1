@@ -47,7 +47,10 @@ AfterAll { Disconnect-AirService }
 Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
     It 'resumes after each of <Kills> kills with every message moved exactly once and exact counts' -ForEach @(@{ Kills = $(if ($env:AIR_LONG_FAULTS -eq '1') { 12 } else { 5 }) }) {
         $k = if ($long) { 4000 } else { 1200 }
-        $sim = Start-AirSimulator -ExtraArguments @('--generate', "$($k / 4),3,$k", '--seed', '23', '--latency-ms', '25', '--jitter-ms', '10')
+        # Few mailboxes with many copies each: the run is bounded by 4 moves in flight per mailbox, slow enough (about
+        # 150 moves a second) for the kills to land where they were aimed.
+        $mailboxes = if ($long) { 10 } else { 4 }
+        $sim = Start-AirSimulator -ExtraArguments @('--generate', "$mailboxes,3,$k", '--seed', '23', '--latency-ms', '100', '--jitter-ms', '20')
         $store = New-StorePath
         try {
             $seed = Get-Random -Maximum 100000
@@ -55,9 +58,10 @@ Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
             $points = @()
             $moved = 0
             for ($i = 1; $i -le $Kills; $i++) {
-                # A random number of further moves before the kill: sometimes in the scan, sometimes mid-move, sometimes
-                # right after a resume started (when the previous run's open items are being verified).
-                $target = $moved + $rng.Next(0, [int](($k - $moved) / ($Kills - $i + 3)))
+                # Kill i lands at a random point around i/(Kills+2) of the run: sometimes while a resumed run is still
+                # verifying the open items of the one killed before, sometimes mid-scan, mostly mid-move.
+                $step = $k / ($Kills + 2)
+                $target = [int]($step * $i + ($rng.NextDouble() - 0.5) * 0.8 * $step)
                 $p = Start-ChildSoftDelete $sim $store
                 $deadline = [DateTime]::UtcNow.AddSeconds(90)
                 do {
