@@ -27,6 +27,10 @@
         'Test-AirPermission'
         'Test-AirAuditTrail'
         'Set-AirApprovalPolicy'
+        'Block-AirUrl'
+        'Unblock-AirUrl'
+        'Get-AirUrlBlock'
+        'Disable-AirMailForwarding'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

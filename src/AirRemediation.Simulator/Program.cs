@@ -35,5 +35,7 @@ await using (server.ConfigureAwait(false))
     Console.Out.WriteLine(server.ReadyLine());
     Console.Out.Flush();
     await stop.Task.ConfigureAwait(false);
+    if (options.Verbose) await Console.Error.WriteLineAsync($"[simulator] stopping at {DateTimeOffset.UtcNow:HH:mm:ss.fff}").ConfigureAwait(false);
 }
+if (options.Verbose) await Console.Error.WriteLineAsync($"[simulator] stopped at {DateTimeOffset.UtcNow:HH:mm:ss.fff}").ConfigureAwait(false);
 return 0;

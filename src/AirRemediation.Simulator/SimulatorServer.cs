@@ -165,7 +165,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         };
         simRef = sim;
 
-        var cert = SelfSignedCertificate.Create();
+        var cert = SelfSignedCertificate.ForThisProcess;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         if (options.Verbose)
@@ -187,7 +187,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         var identity = new IdentityEndpoints(state, tokens, secrets, clock, options.DeviceCodeApprovalDelay) { DeviceCodeInterval = options.DeviceCodeIntervalSeconds };
         var graph = new ApiPipeline(sim, GraphRoutes.Build(), Resources.Graph);
         var exchange = new ApiPipeline(sim, ExchangeRoutes.Build(), Resources.Exchange);
-        var front = new HttpFront(sim, identity, graph, exchange, new BatchHandler(graph), new AdminEndpoints(sim), () => httpsBase);
+        var front = new HttpFront(sim, identity, graph, exchange, new BatchHandler(graph), new AdminEndpoints(sim), () => httpsBase, options.Verbose);
         app.Run(front.HandleAsync);
 
         await app.StartAsync(ct).ConfigureAwait(false);
@@ -201,7 +201,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync().ConfigureAwait(false);
+        // The TLS certificate is shared by every server of this process; it is not disposed here.
         await app.DisposeAsync().ConfigureAwait(false);
-        tlsCertificate.Dispose();
     }
 }

@@ -77,4 +77,16 @@ public sealed class BatchTests
         Assert.Equal("9", (string?)r["1"]["headers"]!["Retry-After"]);
         Assert.Equal(200, (int)r["2"]["status"]!);
     }
+
+    [Fact]
+    public async Task Eight_items_for_one_mailbox_run_at_most_four_at_a_time_and_all_succeed()
+    {
+        await using var s = await TestTenant.StartAsync(o => o.LatencyMs = 300);
+        using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s));
+        var (status, body) = await Post(s, c, [.. Enumerable.Range(1, 8).Select(i => Item(i.ToString(System.Globalization.CultureInfo.InvariantCulture), "GET", "/users/adele@contoso.com/messages?$top=1"))]);
+        Assert.Equal(200, status);
+        Assert.All(body!["responses"]!.AsArray(), r => Assert.Equal(200, (int)r!["status"]!));
+        var stats = await TestTenant.SimulatorJsonAsync(s, "stats");
+        Assert.Equal(4, (int)stats["mailboxes"]!["adele@contoso.com"]!["maxConcurrency"]!);
+    }
 }

@@ -145,4 +145,17 @@ public sealed class ExchangeTests
         }
         Assert.Equal(s.State.Mailboxes.Count, names.Count);
     }
+
+    [Fact]
+    public async Task Storms_reach_Exchange_calls_through_the_anchor_mailbox_and_Identity()
+    {
+        await using var s = await TestTenant.StartAsync(o => o.Faults = new FaultSettings
+        {
+            Storms = [new StormSpec { Mailboxes = ["lynne@contoso.com"], RetryAfterSeconds = 4, DurationSeconds = 60 }],
+        });
+        using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s, TestTenant.ExchangeScope));
+        Assert.Equal(429, (await Invoke(s, c, "Get-Mailbox", new JsonObject { ["Identity"] = "lynne" })).Status);
+        Assert.Equal(429, (await Invoke(s, c, "Get-AcceptedDomain", [], "UPN:lynne@contoso.com")).Status);
+        Assert.Equal(200, (await Invoke(s, c, "Get-Mailbox", new JsonObject { ["Identity"] = "adele@contoso.com" })).Status);
+    }
 }

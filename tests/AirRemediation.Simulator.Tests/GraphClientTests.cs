@@ -135,4 +135,17 @@ public sealed class GraphClientTests
             Assert.Equal(code, e.Error!.Code);
         }
     }
+
+    [Fact]
+    public async Task A_scoped_app_is_denied_outside_its_management_scope()
+    {
+        var doc = State.ScenarioLoader.ReadFile(TestTenant.ScenarioPath);
+        doc.Apps.First(a => a.ClientId == TestTenant.AutomationClientId).MailboxScope = ["adele@contoso.com"];
+        await using var s = await TestTenant.StartAsync(o => { o.Scenario = doc; o.ScenarioPath = TestTenant.ScenarioPath; });
+        var graph = Client(s);
+        Assert.NotNull(await graph.Users["adele@contoso.com"].Messages.GetAsync());
+        var e = await Assert.ThrowsAsync<ODataError>(() => graph.Users["lynne@contoso.com"].Messages.GetAsync());
+        Assert.Equal(403, e.ResponseStatusCode);
+        Assert.Equal("ErrorAccessDenied", e.Error!.Code);
+    }
 }

@@ -84,4 +84,21 @@ public sealed class MailQueryTests
         Assert.Equal(400, st);
         Assert.Equal("ErrorInvalidIdMalformed", (string?)bad!["error"]!["code"]);
     }
+
+    [Fact]
+    public async Task Custom_folders_are_addressed_by_id_not_by_display_name()
+    {
+        await using var s = await TestTenant.StartAsync();
+        using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s));
+        var (_, folders) = await Get(s, c, "/users/adele@contoso.com/mailFolders");
+        var invoices = folders!["value"]!.AsArray().First(f => (string?)f!["displayName"] == "Invoices")!;
+        var (byName, err) = await Get(s, c, "/users/adele@contoso.com/mailFolders/Invoices/messages");
+        Assert.Equal(400, byName);
+        Assert.Equal("ErrorInvalidIdMalformed", (string?)err!["error"]!["code"]);
+        var (byId, list) = await Get(s, c, $"/users/adele@contoso.com/mailFolders/{invoices["id"]}/messages");
+        Assert.Equal(200, byId);
+        Assert.Equal("Re: O'Brien contract", (string?)Assert.Single(list!["value"]!.AsArray())!["subject"]);
+        var (wellKnown, _) = await Get(s, c, "/users/adele@contoso.com/mailFolders/Inbox/messages");
+        Assert.Equal(200, wellKnown);
+    }
 }

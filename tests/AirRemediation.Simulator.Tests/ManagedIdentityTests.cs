@@ -1,11 +1,7 @@
-using AirRemediation.Simulator.Tests;
 using Azure.Core;
 using Azure.Identity;
 
 namespace AirRemediation.Simulator.Tests;
-
-[CollectionDefinition("process-environment", DisableParallelization = true)]
-public sealed class ProcessEnvironmentCollection;
 
 /// <summary>ManagedIdentityCredential reads IDENTITY_ENDPOINT/IDENTITY_HEADER from the process environment, so these run alone.</summary>
 [Collection("process-environment")]
@@ -43,6 +39,27 @@ public sealed class ManagedIdentityTests
         {
             Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", oldEndpoint);
             Environment.SetEnvironmentVariable("IDENTITY_HEADER", oldHeader);
+        }
+    }
+
+    [Fact]
+    public async Task ManagedIdentityCredential_through_IMDS_gets_a_token()
+    {
+        await using var s = await TestTenant.StartAsync();
+        var saved = new[] { "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AZURE_POD_IDENTITY_AUTHORITY_HOST", "MSI_ENDPOINT", "IMDS_ENDPOINT" }
+            .ToDictionary(n => n, Environment.GetEnvironmentVariable);
+        foreach (var n in saved.Keys) Environment.SetEnvironmentVariable(n, null);
+        // MSAL.NET lets the IMDS host be overridden (AKS pod identity); that is how a test reaches the simulator's IMDS.
+        Environment.SetEnvironmentVariable("AZURE_POD_IDENTITY_AUTHORITY_HOST", s.Imds);
+        try
+        {
+            var cred = new ManagedIdentityCredential(new ManagedIdentityCredentialOptions(ManagedIdentityId.FromUserAssignedClientId(TestTenant.UserIdentityClientId)) { Retry = { MaxRetries = 0 } });
+            var token = await cred.GetTokenAsync(new TokenRequestContext([TestTenant.GraphScope]), default);
+            Assert.Equal(TestTenant.UserIdentityClientId, (string?)TestTenant.Claims(token.Token)["appid"]);
+        }
+        finally
+        {
+            foreach (var (n, v) in saved) Environment.SetEnvironmentVariable(n, v);
         }
     }
 }

@@ -134,6 +134,21 @@ Describe 'Approval' {
         ($alert.comments | Where-Object comment -match ([regex]::Escape($id))).comment | Should -Match 'approved by alex@contoso.com.*Completed: 1 succeeded'
     }
 
+    It 'approving Defender''s URL and forwarding proposals runs them through the Exchange-side executors' {
+        Connect-User 'alex@contoso.com'
+        $pending = Get-AirPendingAction -NoSync | Where-Object InvestigationId -eq $first.id
+        $url = $pending | Where-Object Kind -eq 'BlockUrl'
+        $fwd = $pending | Where-Object Kind -eq 'DisableForwarding'
+        ($url | Approve-AirAction -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).State | Should -Be 'Completed'
+        ($fwd | Approve-AirAction -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).State | Should -Be 'Completed'
+        $state = Invoke-SimulatorApi $sim '/_simulator/state'
+        $state.tablEntries.value | Should -Contain 'fabrikam-payments.example/pay'
+        $rule = ($state.mailboxes | Where-Object user -eq 'adele@contoso.com').rules | Where-Object displayName -eq 'fwd'
+        $rule.isEnabled | Should -BeFalse
+        (Get-AirAction -Id $url.Id).State | Should -Be 'Completed'
+        (Get-AirAction -Id $fwd.Id).ApprovedBy | Should -Be 'alex@contoso.com'
+    }
+
     It 'refuses a user without an approving role' {
         Connect-User 'adele@contoso.com'
         $id = (Get-AirPendingAction -NoSync | Where-Object Kind -eq 'SoftDeleteCluster').Id

@@ -1,6 +1,7 @@
-using System.Text.Json;
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Forwarding;
 using AirRemediation.Engine.Investigations;
+using AirRemediation.Engine.UrlBlock;
 
 namespace AirRemediation.Engine.Approvals;
 
@@ -11,8 +12,11 @@ internal static class ProposalKinds
     {
         if (string.IsNullOrWhiteSpace(e.Url))
             throw new AirException(AirErrorKind.InvalidInput, "the URL evidence has no URL.");
-        var entry = ToBlockEntry(e.Url);
-        var parameters = JsonSerializer.Serialize(new { Urls = new[] { entry }, Note = $"AIR alert {alert.AlertId}" });
+        var check = UrlEntryValidator.Check(ToBlockEntry(e.Url));
+        if (!check.IsValid)
+            throw new AirException(AirErrorKind.InvalidInput, $"the URL '{e.Url}' cannot be a Tenant Allow/Block List entry: {check.Reason}");
+        var entry = check.Entry;
+        var parameters = new UrlBlockRequest { Urls = [entry], Note = $"AIR alert {alert.AlertId}" }.ToJson();
         return new NewProposal
         {
             Kind = ActionKind.BlockUrl, ParametersJson = parameters, DedupeKey = "BlockUrl:" + entry.ToLowerInvariant(),
@@ -26,7 +30,7 @@ internal static class ProposalKinds
         if (string.IsNullOrWhiteSpace(e.MailboxAddress))
             throw new AirException(AirErrorKind.InvalidInput, "the mailbox configuration evidence names no mailbox.");
         var mailbox = e.MailboxAddress.ToLowerInvariant();
-        var parameters = JsonSerializer.Serialize(new { Mailboxes = new[] { mailbox } });
+        var parameters = new ForwardingRequest { Mailboxes = [mailbox] }.ToJson();
         return new NewProposal
         {
             Kind = ActionKind.DisableForwarding, ParametersJson = parameters, DedupeKey = "DisableForwarding:" + mailbox,

@@ -1,6 +1,8 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Forwarding;
 using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.UrlBlock;
 
 namespace AirRemediation.Engine.Execution;
 
@@ -14,6 +16,8 @@ public static class ActionService
         return action.Kind switch
         {
             ActionKind.SoftDeleteEmail or ActionKind.SoftDeleteCluster => await SoftDeleteService.ResumeAsync(session, action.Id, sink, ct).ConfigureAwait(false),
+            ActionKind.BlockUrl or ActionKind.UnblockUrl => await UrlBlockService.ResumeAsync(session, action.Id, sink, ct).ConfigureAwait(false),
+            ActionKind.DisableForwarding => await ForwardingService.ResumeAsync(session, action.Id, sink, ct).ConfigureAwait(false),
             ActionKind.Undo when action.RelatedActionId is not null => await UndoAsync(session, action.RelatedActionId, sink, ct).ConfigureAwait(false),
             _ => throw new AirException(AirErrorKind.InvalidInput, $"Action {action.Id} is a {action.Kind} action; resuming that kind is not supported yet.", action.Id),
         };
@@ -26,6 +30,8 @@ public static class ActionService
         return action.Kind switch
         {
             ActionKind.SoftDeleteEmail or ActionKind.SoftDeleteCluster => await SoftDeleteService.UndoAsync(session, action.Id, sink, ct).ConfigureAwait(false),
+            ActionKind.BlockUrl or ActionKind.UnblockUrl => await UrlBlockService.UndoAsync(session, action.Id, sink, ct).ConfigureAwait(false),
+            ActionKind.DisableForwarding => await ForwardingService.UndoAsync(session, action.Id, sink, ct).ConfigureAwait(false),
             ActionKind.Undo => throw new AirException(AirErrorKind.InvalidInput, $"Action {action.Id} is itself an undo (of {action.RelatedActionId}); it cannot be undone.", action.Id),
             _ => throw new AirException(AirErrorKind.InvalidInput, $"Action {action.Id} is a {action.Kind} action; undoing that kind is not supported yet.", action.Id),
         };

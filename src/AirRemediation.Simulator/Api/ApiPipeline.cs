@@ -281,6 +281,12 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
             if (caller is null || user.Mailbox is null || !user.Mailbox.FullAccess.Contains(caller.UserPrincipalName) || !p.HasAny(shared))
                 return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
         }
+        if (p.IsApp && ctx.State.Apps.TryGetValue(p.AppId, out var app) && app.MailboxScope is { } scope
+            && !scope.Contains(user.UserPrincipalName) && !scope.Contains(user.Mail))
+        {
+            // RBAC for Applications: a scoped app is denied outside its management scope.
+            return ctx.Error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+        }
         if (user.Mailbox is null)
         {
             return ctx.Error(404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.");
@@ -292,7 +298,4 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         ctx.Mailbox = user.Mailbox;
         return null;
     }
-
-    /// <summary>Builds an item response body for $batch and the HTTP writer alike.</summary>
-    public static JsonObject? BodyObject(ApiResponse r) => r.Body as JsonObject;
 }

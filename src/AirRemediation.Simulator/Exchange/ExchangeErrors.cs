@@ -23,7 +23,7 @@ public static class ExchangeErrors
                 {
                     ["message"] = full,
                     ["type"] = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
-                    ["internalexception"] = new JsonObject
+                    ["internalException"] = new JsonObject
                     {
                         ["message"] = message,
                         ["type"] = exceptionType,

@@ -31,6 +31,7 @@ public static class InvokeCommandHandler
         ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.New),
         ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablCmdlets.Get),
         ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Remove),
+        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Set),
         ["Get-Mailbox"] = new(RecipientReadRoles, MailboxCmdlets.GetMailbox),
         ["Set-Mailbox"] = new(RecipientWriteRoles, MailboxCmdlets.SetMailbox),
         // Get-InboxRule fails for Global Reader and View-Only Organization Management (ODP Get-InboxRule.md).
@@ -78,6 +79,19 @@ public static class InvokeCommandHandler
         }
     }
 
+    /// <summary>?$select=A,B keeps only those properties (clients such as CIPP append it to InvokeCommand).</summary>
+    static JsonObject Select(JsonObject value, string? select)
+    {
+        if (string.IsNullOrWhiteSpace(select)) return value;
+        var names = select.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var o = new JsonObject();
+        foreach (var (k, v) in value)
+        {
+            if (names.Contains(k, StringComparer.OrdinalIgnoreCase)) o[k] = v?.DeepClone();
+        }
+        return o;
+    }
+
     public static ApiResponse Handle(RouteContext ctx)
     {
         var version = ctx.Params["version"];
@@ -122,7 +136,7 @@ public static class InvokeCommandHandler
             ["@odata.context"] = root + "/$metadata#Collection(Exchange.GenericHashTable)",
             ["adminapi.warnings@odata.type"] = "#Collection(String)",
             ["@adminapi.warnings"] = new JsonArray([.. result.Warnings.Select(w => (JsonNode)w)]),
-            ["value"] = new JsonArray([.. result.Values.Skip(skip).Take(pageSize)]),
+            ["value"] = new JsonArray([.. result.Values.Skip(skip).Take(pageSize).Select(v => (JsonNode)Select(v, ctx.Request.Query.GetValueOrDefault("$select")))]),
         };
         if (skip + pageSize < result.Values.Count)
         {

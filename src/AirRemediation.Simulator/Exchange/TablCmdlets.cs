@@ -94,7 +94,7 @@ public static class TablCmdlets
             {
                 var e = new TablEntry
                 {
-                    Identity = ScenarioIdentity(ctx.State),
+                    Identity = NewIdentity(),
                     ListType = "Url",
                     Value = value,
                     Action = "Block",
@@ -119,11 +119,7 @@ public static class TablCmdlets
 
     static int counter = 100_000;
 
-    static string ScenarioIdentity(TenantState state)
-    {
-        _ = state;
-        return ScenarioLoader.TablIdentity(Interlocked.Increment(ref counter));
-    }
+    static string NewIdentity() => ScenarioLoader.TablIdentity(Interlocked.Increment(ref counter));
 
     public static CmdletResult Get(RouteContext ctx, CmdletParameters p)
     {
@@ -149,6 +145,44 @@ public static class TablCmdlets
         if (entry is not null && result.Values.Count == 0)
         {
             return CmdletResult.Fail(ExchangeErrors.NotFound($"Entry '{entry}' couldn't be found."));
+        }
+        return result;
+    }
+
+    /// <summary>Set-TenantAllowBlockListItems: changes the expiration date and/or notes of existing entries (values can't be edited).</summary>
+    public static CmdletResult Set(RouteContext ctx, CmdletParameters p)
+    {
+        if (CheckListType(p) is { } bad) return CmdletResult.Fail(bad);
+        var entries = p.Strings("Entries");
+        var ids = p.Strings("Ids");
+        if ((entries is null) == (ids is null)) return CmdletResult.Fail(ExchangeErrors.BadParameter("Parameter set cannot be resolved using the specified named parameters. Specify -Entries or -Ids."));
+        var noExpiration = p.Switch("NoExpiration");
+        var date = p.Has("ExpirationDate") ? p.Date("ExpirationDate") : null;
+        if (p.Has("ExpirationDate") && date is null) return CmdletResult.Fail(ExchangeErrors.BadParameter($"Cannot bind parameter 'ExpirationDate'. Cannot convert value \"{p.String("ExpirationDate")}\" to type \"System.DateTime\"."));
+        if (noExpiration && date is not null) return CmdletResult.Fail(ExchangeErrors.BadParameter("Parameter set cannot be resolved using the specified named parameters."));
+        var now = ctx.Clock.GetUtcNow();
+        if (date is { } d && d <= now) return CmdletResult.Fail(ExchangeErrors.Task("The expiration date must be in the future."));
+        var wanted = entries ?? ids!;
+        var result = new CmdletResult();
+        lock (ctx.State.TablGate)
+        {
+            var hits = new List<TablEntry>();
+            foreach (var w in wanted)
+            {
+                var hit = ctx.State.TablEntries.FirstOrDefault(e => e.ListType == "Url" && Live(e, now) && (entries is not null
+                    ? string.Equals(e.Value, w, StringComparison.OrdinalIgnoreCase)
+                    : string.Equals(e.Identity, w, StringComparison.Ordinal)));
+                if (hit is null) return CmdletResult.Fail(ExchangeErrors.NotFound($"Entry '{w}' couldn't be found."));
+                hits.Add(hit);
+            }
+            foreach (var hit in hits)
+            {
+                if (noExpiration) hit.ExpirationDate = null;
+                else if (date is not null) hit.ExpirationDate = date;
+                if (p.Has("Notes")) hit.Notes = p.String("Notes");
+                hit.LastModifiedDateTime = now;
+                result.Values.Add(Json(hit));
+            }
         }
         return result;
     }

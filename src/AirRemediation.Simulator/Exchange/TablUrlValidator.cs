@@ -59,7 +59,9 @@ public static partial class TablUrlValidator
             if (!block) return "Left wildcards are only allowed in block entries.";
         }
         var bareHost = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-        if (!isIp)
+        // "*.TLD/*" blocks a whole top-level domain (Microsoft's "Top-level domain blocking" scenario).
+        var tldBlock = block && host.StartsWith("*.", StringComparison.Ordinal) && path == "/*" && bareHost.Length >= 2 && bareHost.All(char.IsAsciiLetter);
+        if (!isIp && !tldBlock)
         {
             var dot = bareHost.LastIndexOf('.');
             if (dot < 1 || bareHost.Length - dot - 1 < 2) return "The domain needs a period with at least one character to the left and two to the right.";
@@ -71,7 +73,7 @@ public static partial class TablUrlValidator
         var star = path.IndexOf('*', StringComparison.Ordinal);
         if (star >= 0)
         {
-            if (isIp) return "Wildcards aren't allowed in IP addresses.";
+            // An IP address with a right wildcard path (1.2.3.4/*) is a documented scenario; wildcards in the address are not.
             if (star != path.Length - 1 || path[star - 1] != '/') return "A right wildcard must follow a forward slash (contoso.com/*); wildcards in the middle aren't allowed.";
         }
         if (path.Length > 0 && FileExtension().IsMatch(path.TrimEnd('*'))) return "File extensions aren't allowed.";

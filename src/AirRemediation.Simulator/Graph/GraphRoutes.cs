@@ -48,6 +48,7 @@ public static class GraphRoutes
 
         Mailbox("GET", "mailFolders/inbox/messageRules", RulesHandlers.Read, RulesHandlers.List);
         Mailbox("GET", "mailFolders/inbox/messageRules/{rule}", RulesHandlers.Read, RulesHandlers.Get);
+        Mailbox("POST", "mailFolders/inbox/messageRules", RulesHandlers.Write, RulesHandlers.Create);
         Mailbox("PATCH", "mailFolders/inbox/messageRules/{rule}", RulesHandlers.Write, RulesHandlers.Patch);
         Mailbox("DELETE", "mailFolders/inbox/messageRules/{rule}", RulesHandlers.Write, RulesHandlers.Delete);
 

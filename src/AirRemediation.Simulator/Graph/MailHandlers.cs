@@ -256,7 +256,7 @@ public static class MailHandlers
         {
             for (var i = 0; i < mbx.FolderCount; i++)
             {
-                if (mbx.FolderParent(i) == WellKnownFolders.Root && i != WellKnownFolders.Root) value.Add(MessageJson.Folder(mbx, i, false));
+                if (mbx.FolderParent(i) == WellKnownFolders.Root && i != WellKnownFolders.Root) value.Add(MessageJson.Folder(mbx, i));
             }
         }
         return ApiResponse.Json(200, new JsonObject { ["@odata.context"] = ContextBase(ctx) + "/mailFolders", ["value"] = value });
@@ -268,7 +268,7 @@ public static class MailHandlers
         if (err is not null) return err;
         var mbx = ctx.Mailbox!;
         JsonObject json;
-        lock (mbx.Gate) json = MessageJson.Folder(mbx, folder, false);
+        lock (mbx.Gate) json = MessageJson.Folder(mbx, folder);
         var body = new JsonObject { ["@odata.context"] = ContextBase(ctx) + "/mailFolders/$entity" };
         foreach (var (k, v) in json) body[k] = v?.DeepClone();
         return ApiResponse.Json(200, body);

@@ -29,9 +29,8 @@ public static class MessageJson
         ["emailAddress"] = new JsonObject { ["name"] = name ?? address, ["address"] = address },
     };
 
-    public static JsonObject Build(Mailbox m, SimMessage msg, bool immutable, string? select = null)
+    public static JsonObject Build(Mailbox m, SimMessage msg, bool immutable)
     {
-        _ = select;
         var id = Id(m, msg, immutable);
         var changeKey = ChangeKey(msg);
         var preview = msg.BodyPreview ?? (msg.Urls is { Length: > 0 } ? "Please review and pay: " + string.Join(' ', msg.Urls) : "Hello, see the details below.");
@@ -71,9 +70,8 @@ public static class MessageJson
         };
     }
 
-    public static JsonObject Folder(Mailbox m, int index, bool immutable)
+    public static JsonObject Folder(Mailbox m, int index)
     {
-        _ = immutable;
         int total = 0, unread = 0, children = 0;
         foreach (var msg in m.Messages)
         {

@@ -85,6 +85,27 @@ public static class RulesHandlers
         }
     }
 
+    /// <summary>POST messageRules: creates a rule (201 + the rule with its new id).</summary>
+    public static ApiResponse Create(RouteContext ctx)
+    {
+        if (ctx.Request.ParseBody() is not JsonObject body) return ctx.Error(400, "BadRequest", "Empty Payload. JSON content expected.");
+        if (body["displayName"] is null) return ctx.Error(400, "ErrorInvalidRequest", "The rule needs a displayName.");
+        var rule = new JsonObject();
+        foreach (var (k, v) in body)
+        {
+            if (ReadOnlyProps.Contains(k)) continue;
+            if (!Writable.Contains(k)) return ctx.Error(400, "RequestBodyRead", $"The property '{k}' does not exist on type 'microsoft.graph.messageRule'. Make sure to only use property names that are defined by the type or mark the type as open type.");
+            rule[Writable.First(w => string.Equals(w, k, StringComparison.OrdinalIgnoreCase))] = v?.DeepClone();
+        }
+        var mbx = ctx.Mailbox!;
+        lock (mbx.Gate)
+        {
+            State.RuleNormalizer.Normalize(mbx, rule);
+            mbx.Rules.Add(rule);
+            return ApiResponse.Json(201, WithContext(ctx, rule));
+        }
+    }
+
     public static ApiResponse Delete(RouteContext ctx)
     {
         var mbx = ctx.Mailbox!;

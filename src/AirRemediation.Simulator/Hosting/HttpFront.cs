@@ -19,7 +19,8 @@ public sealed class HttpFront(
     ApiPipeline exchange,
     BatchHandler batch,
     AdminEndpoints admin,
-    Func<string> httpsBase)
+    Func<string> httpsBase,
+    bool verbose)
 {
     const int MaxBody = 16 * 1024 * 1024;
 
@@ -42,6 +43,11 @@ public sealed class HttpFront(
             // A simulator bug must show up as what it is, not as a plausible Microsoft answer.
             await Console.Error.WriteLineAsync($"[simulator] {method} {path} failed: {e}").ConfigureAwait(false);
             response = ApiResponse.Json(500, new JsonObject { ["error"] = new JsonObject { ["code"] = "SimulatorBug", ["message"] = e.GetType().Name + ": " + e.Message } });
+        }
+        if (verbose)
+        {
+            // Path and status only: query strings and bodies can carry codes and tokens.
+            await Console.Error.WriteLineAsync($"[simulator] {method} {path} -> {(response.AbortConnection ? "aborted" : response.Status.ToString(System.Globalization.CultureInfo.InvariantCulture))}").ConfigureAwait(false);
         }
         if (response.AbortConnection)
         {

@@ -7,6 +7,11 @@ namespace AirRemediation.Simulator.Hosting;
 /// <summary>The TLS certificate of the HTTPS listener, made fresh at every start (Azure.Identity insists on an https authority).</summary>
 public static class SelfSignedCertificate
 {
+    static readonly Lazy<X509Certificate2> Shared = new(Create);
+
+    /// <summary>One certificate per process: RSA key generation is slow on a loaded machine and tests start many servers.</summary>
+    public static X509Certificate2 ForThisProcess => Shared.Value;
+
     public static X509Certificate2 Create()
     {
         using var rsa = RSA.Create(2048);

@@ -22,7 +22,7 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
 
     bool TenantKnown(string tenant, bool userFlow) =>
         string.Equals(tenant, state.TenantId, StringComparison.OrdinalIgnoreCase)
-        || state.Domains.Any(d => string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase))
+        || state.Domains.Any(d => d.IsVerified && string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase))
         || (userFlow && (tenant.Equals("organizations", StringComparison.OrdinalIgnoreCase) || tenant.Equals("common", StringComparison.OrdinalIgnoreCase)));
 
     public ApiResponse Token(string tenant, Dictionary<string, string> form, string httpsBase)
@@ -32,7 +32,10 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
         if (grant == "device_code") grant = DeviceCodeGrantType;
         var userFlow = grant is DeviceCodeGrantType or "refresh_token";
         if (!TenantKnown(tenant, userFlow)) return EntraErrors.TenantNotFound(clock, tenant);
-        var clientId = form.GetValueOrDefault("client_id") ?? "";
+        if (form.GetValueOrDefault("client_id") is not { Length: > 0 } clientId)
+        {
+            return EntraErrors.Create(clock, 400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.");
+        }
         if (!state.Apps.TryGetValue(clientId, out var app)) return EntraErrors.UnknownClient(clock, clientId, state.DisplayName);
 
         return grant switch
@@ -250,6 +253,10 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
         if (!string.Equals(header("Metadata"), "true", StringComparison.OrdinalIgnoreCase))
         {
             return ApiResponse.Json(400, new JsonObject { ["error"] = "invalid_request", ["error_description"] = "Required metadata header not specified" });
+        }
+        if (!query.ContainsKey("api-version"))
+        {
+            return ApiResponse.Json(400, new JsonObject { ["error"] = "invalid_request", ["error_description"] = "Required query variable 'api-version' is missing" });
         }
         if (mi is null) return ApiResponse.Json(400, new JsonObject { ["error"] = "invalid_request", ["error_description"] = "Identity not found" });
         var (app, error) = ResolveIdentity(mi, query);

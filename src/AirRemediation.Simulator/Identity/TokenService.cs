@@ -79,8 +79,25 @@ public sealed class TokenService(TenantState state, TimeProvider clock, SecretRe
         return token;
     }
 
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, AccessPrincipal> validated = new(StringComparer.Ordinal);
+
     /// <summary>Validates signature and lifetime; the reason is what Graph would say in its 401.</summary>
     public AccessPrincipal? Validate(string token, out string failure)
+    {
+        failure = "";
+        // Signature checks are cached per token; lifetime is checked on every call.
+        if (validated.TryGetValue(token, out var known))
+        {
+            if (known.ExpiresOn > clock.GetUtcNow()) return known;
+            failure = "Lifetime validation failed, the token is expired.";
+            return null;
+        }
+        var principal = ValidateUncached(token, out failure);
+        if (principal is not null && validated.Count < 100_000) validated[token] = principal;
+        return principal;
+    }
+
+    AccessPrincipal? ValidateUncached(string token, out string failure)
     {
         failure = "";
         var parts = token.Split('.');

@@ -15,6 +15,11 @@ public sealed class AppSpec
     public List<string> ExchangePermissions { get; set; } = [];
     /// <summary>Entra directory roles of the service principal (names), needed by Exchange cmdlets as in EXO.</summary>
     public List<string> DirectoryRoles { get; set; } = [];
+    /// <summary>
+    /// Exchange RBAC for Applications: when set, the app's Graph mail permissions reach only these mailboxes (UPNs);
+    /// others answer 403 ErrorAccessDenied. Null = the whole tenant (an unscoped Entra grant).
+    /// </summary>
+    public List<string>? MailboxScope { get; set; }
     /// <summary>Public client flows (device code) allowed, as "Allow public client flows" in Entra.</summary>
     public bool PublicClient { get; set; }
 }

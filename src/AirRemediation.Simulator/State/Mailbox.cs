@@ -30,12 +30,15 @@ public sealed class Mailbox
 
     public int FolderParent(int index) => index < WellKnownFolders.All.Count ? WellKnownFolders.All[index].ParentIndex : WellKnownFolders.Root;
 
-    /// <summary>Finds a folder by well-known name, display name (custom folders) or id.</summary>
-    public int ResolveFolder(string idOrName)
+    /// <summary>
+    /// Finds a folder by well-known name or id, as Graph does. Custom folders' display names are accepted only when
+    /// loading a scenario: Graph itself never resolves a folder by display name.
+    /// </summary>
+    public int ResolveFolder(string idOrName, bool allowDisplayName = false)
     {
         var wk = WellKnownFolders.IndexOf(idOrName);
         if (wk >= 0) return wk;
-        for (var i = 0; i < CustomFolders.Count; i++)
+        for (var i = 0; allowDisplayName && i < CustomFolders.Count; i++)
         {
             if (string.Equals(CustomFolders[i], idOrName, StringComparison.OrdinalIgnoreCase)) return WellKnownFolders.All.Count + i;
         }

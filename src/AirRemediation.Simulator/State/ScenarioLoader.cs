@@ -59,6 +59,7 @@ public static class ScenarioLoader
                 DisplayName = a.DisplayName,
                 ObjectId = a.ObjectId ?? DerivedGuid("sp:" + a.ClientId),
                 PublicClient = a.PublicClient,
+                MailboxScope = a.MailboxScope is null ? null : new HashSet<string>(a.MailboxScope, StringComparer.OrdinalIgnoreCase),
             };
             app.Secrets.AddRange(a.Secrets);
             foreach (var c in a.Certificates) app.Certificates.Add(LoadCertificate(c, baseDirectory, a.DisplayName));
@@ -135,7 +136,7 @@ public static class ScenarioLoader
         mbx.CustomFolders.AddRange(spec.Folders);
         foreach (var m in spec.Messages)
         {
-            var folder = mbx.ResolveFolder(m.Folder);
+            var folder = mbx.ResolveFolder(m.Folder, allowDisplayName: true);
             if (folder < 0) throw new InvalidDataException($"Message '{m.Subject}' in {spec.User}: unknown folder '{m.Folder}'.");
             mbx.Messages.Add(new SimMessage
             {

@@ -14,4 +14,6 @@ public sealed class SimApp
     public HashSet<string> ExchangeRoles { get; } = new(StringComparer.OrdinalIgnoreCase);
     public HashSet<string> DirectoryRoleIds { get; } = new(StringComparer.OrdinalIgnoreCase);
     public bool PublicClient { get; init; }
+    /// <summary>Mailboxes (UPNs) an RBAC-for-Applications scope allows; null = all.</summary>
+    public HashSet<string>? MailboxScope { get; init; }
 }

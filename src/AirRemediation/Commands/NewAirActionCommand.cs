@@ -1,6 +1,7 @@
 using System.Management.Automation;
-using System.Text.Json;
 using AirRemediation.Engine;
+using AirRemediation.Engine.Forwarding;
+using AirRemediation.Engine.UrlBlock;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Approvals;
 using AirRemediation.Engine.SoftDelete;
@@ -149,12 +150,15 @@ public sealed class NewAirActionCommand : AirCmdlet
     private NewProposal BlockUrl()
     {
         if (Url.Length == 0) throw new AirException(AirErrorKind.InvalidInput, "-Kind BlockUrl needs -Url.");
-        if (NoExpiration && ExpiresOn is not null) throw new AirException(AirErrorKind.InvalidInput, "Use -ExpiresOn or -NoExpiration, not both.");
-        var entries = Url.Select(u => u.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        // The same validation as Block-AirUrl, now: an approver should never be handed an entry the list will refuse.
+        var n = new UrlBlockRequest { Urls = Url, ExpiresOn = ExpiresOn, NoExpiration = NoExpiration, Note = Note }.Normalize(DateTimeOffset.UtcNow);
+        if (n.Rejected.Count > 0)
+            throw new AirException(AirErrorKind.InvalidInput, $"URL entry '{n.Rejected[0].Entry}' is not valid: {n.Rejected[0].Reason}", n.Rejected[0].Entry);
+        var entries = n.Request.Urls.ToArray();
         return new NewProposal
         {
             Kind = ActionKind.BlockUrl,
-            ParametersJson = JsonSerializer.Serialize(new { Urls = entries, ExpiresOn, NoExpiration = NoExpiration.IsPresent, Note }),
+            ParametersJson = n.Request.ToJson(),
             DedupeKey = "BlockUrl:" + string.Join("|", entries.Select(e => e.ToLowerInvariant()).Order(StringComparer.Ordinal)),
             Summary = $"Block {entries.Length} URL(s) at time of click: {string.Join(", ", entries.Take(3))}{(entries.Length > 3 ? ", …" : "")}",
         };
@@ -167,7 +171,7 @@ public sealed class NewAirActionCommand : AirCmdlet
         return new NewProposal
         {
             Kind = ActionKind.DisableForwarding,
-            ParametersJson = JsonSerializer.Serialize(new { Mailboxes = mailboxes, IncludeInternal = IncludeInternal.IsPresent, RemoveRule = RemoveRule.IsPresent }),
+            ParametersJson = new ForwardingRequest { Mailboxes = mailboxes, IncludeInternal = IncludeInternal, RemoveRule = RemoveRule }.ToJson(),
             DedupeKey = "DisableForwarding:" + string.Join("|", mailboxes.Order(StringComparer.Ordinal)) + (IncludeInternal ? "|internal" : "") + (RemoveRule ? "|remove" : ""),
             Summary = $"Turn off {(IncludeInternal ? "all" : "external")} forwarding of {string.Join(", ", mailboxes.Take(3))}{(mailboxes.Length > 3 ? ", …" : "")}",
         };

@@ -1,17 +1,19 @@
 using System.Management.Automation;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
 
 /// <summary>Finishes an interrupted or cancelled action from its journal, without repeating any side effect.</summary>
 [Cmdlet(VerbsLifecycle.Resume, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(AirMessageResult), typeof(AirRunSummary))]
+[OutputType(typeof(AirMessageResult), typeof(AirUrlBlockResult), typeof(AirForwardingResult), typeof(AirRunSummary))]
 public sealed class ResumeAirActionCommand : AirCmdlet
 {
     /// <summary>The action id(s) (A-XXXXXXXXXX); binds from objects with an Id or ActionId property.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ActionId")]
+    [ArgumentCompleter(typeof(ActionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 

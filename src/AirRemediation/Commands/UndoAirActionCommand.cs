@@ -1,17 +1,19 @@
 using System.Management.Automation;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
 
-/// <summary>Reverses a completed action from its recorded before-state (soft-deleted messages go back to their folders).</summary>
+/// <summary>Reverses a completed action from its recorded before-state: soft-deleted messages go back to their folders, URL blocks added are removed (and removed ones re-added), forwarding that was turned off is restored.</summary>
 [Cmdlet(VerbsCommon.Undo, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(AirMessageResult), typeof(AirRunSummary))]
+[OutputType(typeof(AirMessageResult), typeof(AirUrlBlockResult), typeof(AirForwardingResult), typeof(AirRunSummary))]
 public sealed class UndoAirActionCommand : AirCmdlet
 {
     /// <summary>The action id(s) to undo; binds from objects with an Id or ActionId property.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ActionId")]
+    [ArgumentCompleter(typeof(ActionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 

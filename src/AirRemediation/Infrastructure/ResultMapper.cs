@@ -2,7 +2,9 @@ using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Forwarding;
 using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.UrlBlock;
 
 namespace AirRemediation.Infrastructure;
 
@@ -56,6 +58,62 @@ internal static class ResultMapper
         var kind = r.ErrorKind ?? AirErrorKind.ServiceError;
         var message = r.InternetMessageId is null ? $"{r.Mailbox}: {r.Reason}" : $"{r.Mailbox} {r.InternetMessageId}: {r.Reason}";
         return AirErrors.ToRecord(new AirException(kind, message, r.Mailbox), ToOutput(r));
+    }
+
+    public static AirUrlBlockResult ToOutput(UrlBlockResult r) => new()
+    {
+        ActionId = r.ActionId,
+        Url = r.Url,
+        Id = r.Id,
+        Outcome = r.Outcome,
+        Reason = r.Reason,
+        Rule = r.Rule?.ToString(),
+        ExpiresOn = r.ExpiresOn,
+        NoExpiration = r.NoExpiration,
+        Notes = r.Notes,
+    };
+
+    public static AirUrlBlockEntry ToOutput(UrlBlockEntry e) => new()
+    {
+        Id = e.Id,
+        Url = e.Value,
+        Action = e.Action,
+        ExpiresOn = e.ExpiresOn,
+        NoExpiration = e.ExpiresOn is null,
+        Notes = e.Notes,
+        LastModified = e.LastModified,
+    };
+
+    /// <summary>
+    /// A failed URL entry: a rejected entry gets AirInvalidUrl&lt;Rule&gt; (AirInvalidUrlScheme, AirInvalidUrlPort, …),
+    /// anything else the ErrorId of its kind (AirLimitReached, AirNotFound, AirAccessDenied, …).
+    /// </summary>
+    public static ErrorRecord? ErrorFor(UrlBlockResult r)
+    {
+        if (r.State != ItemState.Failed) return null;
+        var message = $"{r.Url}: {r.Reason}";
+        if (r.Rule is { } rule && rule != UrlEntryRule.None)
+            return AirErrors.InvalidInput(message, "AirInvalidUrl" + rule, ToOutput(r));
+        return AirErrors.ToRecord(new AirException(r.ErrorKind ?? AirErrorKind.ServiceError, message, r.Url), ToOutput(r));
+    }
+
+    public static AirForwardingResult ToOutput(ForwardingResult r) => new()
+    {
+        ActionId = r.ActionId,
+        Mailbox = r.Mailbox,
+        Kind = r.Kind,
+        Rule = r.Rule,
+        RuleId = r.RuleId,
+        Targets = [.. r.Targets],
+        Outcome = r.Outcome,
+        Reason = r.Reason,
+    };
+
+    /// <summary>A failed forwarding item: the ErrorId of its kind (AirNotFound, AirAccessDenied, AirInvalidInput…), the result as target.</summary>
+    public static ErrorRecord? ErrorFor(ForwardingResult r)
+    {
+        if (r.State != ItemState.Failed) return null;
+        return AirErrors.ToRecord(new AirException(r.ErrorKind ?? AirErrorKind.ServiceError, r.Reason ?? $"{r.Mailbox}: failed", r.Mailbox), ToOutput(r));
     }
 
     public static ProgressRecord ToProgress(RunProgress p)

@@ -1,5 +1,7 @@
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Forwarding;
 using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.UrlBlock;
 
 namespace AirRemediation.Infrastructure;
 
@@ -15,6 +17,14 @@ internal static class RunSinks
                     case MessageResult r:
                         emit(ResultMapper.ToOutput(r));
                         if (ResultMapper.ErrorFor(r) is { } e) error(e);
+                        break;
+                    case ForwardingResult f:
+                        emit(ResultMapper.ToOutput(f));
+                        if (ResultMapper.ErrorFor(f) is { } fe) error(fe);
+                        break;
+                    case UrlBlockResult u:
+                        emit(ResultMapper.ToOutput(u));
+                        if (ResultMapper.ErrorFor(u) is { } ue) error(ue);
                         break;
                 }
             },

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Execution;
+
+namespace AirRemediation.Engine.Exchange;
+
+/// <summary>
+/// The one place that knows the Exchange Online admin REST endpoint, which Microsoft does not document (the
+/// ExchangeOnlineManagement module uses it since 3.0): <c>POST {exchange}/adminapi/beta/{tenantId}/InvokeCommand</c>
+/// with <c>{"CmdletInput":{"CmdletName":..,"Parameters":{..}}}</c>. Everything we rely on is written down in
+/// docs/EXCHANGE-ADMIN-API.md. Every page is one call through the run's <see cref="ServiceCaller"/>, so Exchange gets
+/// the same retry, throttle and 401-renewal policy as Graph; failures become <see cref="ServiceCallException"/>s with
+/// the service's own message.
+/// </summary>
+internal sealed class ExchangeAdminClient
+{
+    /// <summary>The routing hint for cmdlets that are not about one mailbox (TABL, accepted domains).</summary>
+    public const string SystemMailboxAnchor = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@";
+
+    private readonly AirSession session;
+    private readonly ServiceCaller caller;
+    private readonly HttpClient http;
+    private readonly Uri invokeUri;
+
+    public ExchangeAdminClient(AirSession session, ServiceCaller caller)
+    {
+        this.session = session;
+        this.caller = caller;
+        // The session's shared handler (tracing, sockets); disposing this client must not dispose it.
+        http = new HttpClient(session.Handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(100) };
+        var root = session.ExchangeEndpoint.ToString().TrimEnd('/');
+        invokeUri = new Uri($"{root}/adminapi/beta/{Uri.EscapeDataString(session.TenantId)}/InvokeCommand");
+    }
+
+    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (1000 is what ExchangeOnlineManagement asks for; a larger maximum is unverified).</summary>
+    public int PageSize { get; init; } = 1000;
+
+    /// <summary>The InvokeCommand address of this tenant.</summary>
+    public Uri InvokeUri => invokeUri;
+
+    /// <summary>
+    /// Runs one cmdlet and returns every page of its output. <paramref name="mailbox"/> names the mailbox the cmdlet
+    /// is about (it becomes <c>X-AnchorMailbox: UPN:&lt;mailbox&gt;</c> and the throttle gate); null routes to the
+    /// tenant's system mailbox. Parameters with a null value are sent as JSON null (Exchange's $null, which clears
+    /// a property); switches are sent as true.
+    /// </summary>
+    public async Task<ExchangeResult> InvokeAsync(string cmdlet, IReadOnlyDictionary<string, object?> parameters, string? mailbox,
+        CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
+    {
+        EnsureExchange();
+        // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
+        AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
+        var body = Body(cmdlet, parameters);
+        var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
+        var values = new List<JsonObject>();
+        var warnings = new List<string>();
+        Uri? next = invokeUri;
+        var first = true;
+        while (next is not null)
+        {
+            var url = next;
+            // Only the first request of a write can have applied something; later pages are reads.
+            Func<CancellationToken, Task<Page?>>? check = first && verify is not null
+                ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null) : null
+                : null;
+            var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check).ConfigureAwait(false);
+            values.AddRange(page.Values);
+            warnings.AddRange(page.Warnings);
+            next = page.Next;
+            first = false;
+        }
+        foreach (var w in warnings) AirLog.Current.Verbose($"Exchange {cmdlet}: {w}");
+        return new ExchangeResult(values, warnings);
+    }
+
+    private void EnsureExchange()
+    {
+        if (session.ExchangeClaims is null)
+            throw new AirException(AirErrorKind.NotConnected,
+                "This session has no Exchange Online token, which URL blocking and mailbox forwarding need. "
+                + (session.ExchangeUnavailableReason ?? "Connect again with an identity that has Exchange.ManageAsApp (or Exchange.Manage) and an Exchange-capable role."));
+    }
+
+    internal static string Body(string cmdlet, IReadOnlyDictionary<string, object?> parameters)
+    {
+        var p = new JsonObject();
+        foreach (var (name, value) in parameters) p[name] = ToNode(value);
+        var root = new JsonObject { ["CmdletInput"] = new JsonObject { ["CmdletName"] = cmdlet, ["Parameters"] = p } };
+        return root.ToJsonString();
+    }
+
+    private static JsonNode? ToNode(object? value) => value switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        int i => JsonValue.Create(i),
+        DateTimeOffset d => JsonValue.Create(d.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+        DateTime d => JsonValue.Create(d.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+        IEnumerable<string> list => new JsonArray([.. list.Select(x => (JsonNode?)JsonValue.Create(x))]),
+        _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
+    };
+
+    private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next);
+
+    private async Task<Page> SendAsync(Uri url, string body, string anchor, CancellationToken ct)
+    {
+        var token = await session.GetTokenAsync(ServiceKind.Exchange, ct, ServiceCaller.ForceRefreshRequested).ConfigureAwait(false);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.TryAddWithoutValidation("X-AnchorMailbox", anchor);
+        request.Headers.TryAddWithoutValidation("Prefer", "odata.maxpagesize=" + PageSize.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
+            throw ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow());
+        }
+        return ParsePage(text);
+    }
+
+    private Page ParsePage(string text)
+    {
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(text) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            throw new ServiceCallException(FailureKind.Transient, 200, "InvalidResponse", "Exchange answered with a body that is not JSON.");
+        }
+        var values = (root["value"] as JsonArray ?? []).OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
+        var warnings = (root["@adminapi.warnings"] as JsonArray ?? []).Select(w => w?.ToString()).OfType<string>().ToList();
+        Uri? next = null;
+        if ((string?)root["@odata.nextLink"] is { Length: > 0 } link)
+        {
+            next = new Uri(invokeUri, link);
+            // The token goes only to the Exchange host we were configured with, never to a host a response names.
+            if (!string.Equals(next.Host, invokeUri.Host, StringComparison.OrdinalIgnoreCase) || next.Port != invokeUri.Port)
+                throw new ServiceCallException(FailureKind.Rejected, 200, "UnexpectedNextLink",
+                    $"Exchange returned a next page on another host ({next.Host}); it was not followed.");
+        }
+        return new Page(values, warnings, next);
+    }
+
+    /// <summary>
+    /// Exchange's error body: {"error":{"code","message":"|ExceptionType|text","details":[{"message"}],
+    /// "innererror":{"internalexception":{"message","type"}}}}. The code we report is the exception type's short name
+    /// (ManagementObjectNotFoundException, TaskException…) when there is one, else error.code; the message is the
+    /// cmdlet's own text.
+    /// </summary>
+    internal static ServiceCallException ToException(int status, string? body, string? retryAfter, DateTimeOffset now)
+    {
+        string? code = null, message = null, type = null;
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(body) && JsonNode.Parse(body) is JsonObject root && root["error"] is JsonObject error)
+            {
+                code = (string?)error["code"];
+                // Property names vary in case between Exchange's builds (internalException / internalexception).
+                var inner = Child(Child(error, "innererror"), "internalexception");
+                type = (string?)Child(inner, "type");
+                message = (string?)Child(inner, "message");
+                if (string.IsNullOrWhiteSpace(message) && error["details"] is JsonArray { Count: > 0 } details)
+                    message = (string?)details[0]?["message"];
+                var top = StripTypePrefix((string?)error["message"], ref type);
+                if (string.IsNullOrWhiteSpace(message)) message = top;
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (a gateway page): the status says enough.
+        }
+        if (type is not null)
+        {
+            var dot = type.LastIndexOf('.');
+            code = dot >= 0 ? type[(dot + 1)..] : type;
+        }
+        message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
+        return ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+    }
+
+    private static JsonNode? Child(JsonNode? node, string name)
+    {
+        if (node is not JsonObject o) return null;
+        foreach (var (k, v) in o)
+            if (string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) return v;
+        return null;
+    }
+
+    /// <summary>"|Type|text" → "text" (and the type).</summary>
+    private static string? StripTypePrefix(string? message, ref string? type)
+    {
+        if (message is null || !message.StartsWith('|')) return message;
+        var second = message.IndexOf('|', 1);
+        if (second < 0) return message;
+        type ??= message[1..second];
+        return message[(second + 1)..];
+    }
+}

@@ -1,0 +1,10 @@
+namespace AirRemediation.Simulator.Graph;
+
+public enum FilterLiteralKind
+{
+    String,
+    Boolean,
+    DateTime,
+    Number,
+    Null,
+}

@@ -1,0 +1,3 @@
+namespace AirRemediation.Simulator.Graph;
+
+public sealed record FilterOr(FilterNode Left, FilterNode Right) : FilterNode;

@@ -1,0 +1,138 @@
+using AirRemediation.Engine.Exchange;
+using AirRemediation.Engine.Execution;
+using AirRemediation.Simulator.Scenario;
+using Xunit;
+
+namespace AirRemediation.Engine.Tests.Exchange;
+
+/// <summary>The Exchange admin client against the simulator: paging, error mapping and the shared retry policy.</summary>
+public sealed class ExchangeAdminClientTests
+{
+    private static Dictionary<string, object?> P(params (string Name, object? Value)[] ps) => ps.ToDictionary(p => p.Name, p => p.Value);
+
+    [Fact]
+    public async Task Follows_nextLink_until_every_page_is_read()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var client = new ExchangeAdminClient(session, SimulatedTenant.Caller(session)) { PageSize = 2 };
+        var entries = Enumerable.Range(1, 6).Select(i => $"paging{i}.example").ToList();
+        await client.InvokeAsync("New-TenantAllowBlockListItems", P(("ListType", "Url"), ("Block", true), ("Entries", entries), ("OutputJson", true)), null, default);
+
+        var all = await client.InvokeAsync("Get-TenantAllowBlockListItems", P(("ListType", "Url"), ("Block", true)), null, default);
+
+        // The scenario's one entry plus six: four pages of two.
+        Assert.Equal(7, all.Values.Count);
+        Assert.Equal(7, all.Values.Select(v => (string?)v["Identity"]).Distinct().Count());
+        foreach (var e in entries) Assert.Contains(all.Values, v => (string?)v["Value"] == e);
+        var stats = await Json(s, "stats");
+        Assert.NotNull(stats);
+    }
+
+    [Fact]
+    public async Task A_missing_object_is_NotFound_with_the_cmdlets_own_message()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var client = new ExchangeAdminClient(session, SimulatedTenant.Caller(session));
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() =>
+            client.InvokeAsync("Get-TenantAllowBlockListItems", P(("ListType", "Url"), ("Entry", "never-blocked.example")), null, default));
+        Assert.Equal(FailureKind.NotFound, e.Kind);
+        Assert.Equal(404, e.Status);
+        Assert.Equal("ManagementObjectNotFoundException", e.Code);
+        Assert.Equal("Entry 'never-blocked.example' couldn't be found.", e.Message);
+    }
+
+    [Fact]
+    public async Task A_bad_request_is_Rejected_and_not_retried()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller);
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() => client.InvokeAsync("Get-NoSuchThing", P(), null, default));
+        Assert.Equal(FailureKind.Rejected, e.Kind);
+        Assert.Equal("CommandNotFoundException", e.Code);
+        Assert.Contains("'Get-NoSuchThing' is not recognized", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, caller.Metrics.Requests);
+    }
+
+    [Fact]
+    public async Task Mailbox_cmdlets_resolve_through_the_mailbox_anchor_and_unknown_mailboxes_are_NotFound()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var client = new ExchangeAdminClient(session, SimulatedTenant.Caller(session));
+        var mbx = await client.InvokeAsync("Get-Mailbox", P(("Identity", "lynne@contoso.com")), "lynne@contoso.com", default);
+        Assert.Equal("smtp:lynne.personal@outlook.example", (string?)Assert.Single(mbx.Values)["ForwardingSmtpAddress"]);
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() =>
+            client.InvokeAsync("Get-Mailbox", P(("Identity", "ghost@contoso.com")), "ghost@contoso.com", default));
+        Assert.Equal(FailureKind.NotFound, e.Kind);
+        Assert.Contains("'ghost@contoso.com' couldn't be found", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_by_the_shared_policy()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var caller = SimulatedTenant.Caller(session, new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20), MaxTransientAttempts = 20 });
+        var client = new ExchangeAdminClient(session, caller);
+        s.SetFaults(new FaultSettings { ServerErrorRate = 0.5 });
+        for (var i = 0; i < 5; i++)
+        {
+            var r = await client.InvokeAsync("Get-AcceptedDomain", P(), null, default);
+            Assert.Equal(2, r.Values.Count);
+        }
+        Assert.True(caller.Metrics.Requests > 5, "with half the calls failing, some must have been retried");
+    }
+
+    [Fact]
+    public async Task A_429_storm_on_the_anchor_mailbox_is_waited_out_with_Retry_After()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller);
+        s.SetFaults(new FaultSettings { Storms = [new StormSpec { Mailboxes = ["lynne@contoso.com"], RetryAfterSeconds = 1, DurationSeconds = 1.5 }] });
+        var started = DateTimeOffset.UtcNow;
+
+        var r = await client.InvokeAsync("Get-Mailbox", P(("Identity", "lynne@contoso.com")), "lynne@contoso.com", default);
+
+        Assert.Single(r.Values);
+        Assert.True(caller.Metrics.Throttled >= 1);
+        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(0.9), "Retry-After must be honoured");
+        // Tenant-wide cmdlets are not anchored on lynne and go straight through.
+        var domains = await client.InvokeAsync("Get-AcceptedDomain", P(), null, default);
+        Assert.Equal(2, domains.Values.Count);
+    }
+
+    [Fact]
+    public async Task An_identity_without_an_Exchange_role_is_Forbidden_with_the_services_explanation()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s, SimulatedTenant.ReaderClientId, SimulatedTenant.ReaderSecret);
+        var client = new ExchangeAdminClient(session, SimulatedTenant.Caller(session));
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() => client.InvokeAsync("Get-AcceptedDomain", P(), null, default));
+        Assert.Equal(FailureKind.Forbidden, e.Kind);
+        Assert.Equal("RbacAccessDeniedException", e.Code);
+        Assert.Contains("management roles", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Error_bodies_without_innererror_still_give_the_type_and_text()
+    {
+        var e = ExchangeAdminClient.ToException(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"|Microsoft.Exchange.Configuration.Tasks.TaskException|Something is wrong.\"}}", null, DateTimeOffset.UtcNow);
+        Assert.Equal("TaskException", e.Code);
+        Assert.Equal("Something is wrong.", e.Message);
+        var t = ExchangeAdminClient.ToException(429, "<html>busy</html>", "7", DateTimeOffset.UtcNow);
+        Assert.Equal(FailureKind.Throttled, t.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(7), t.RetryAfter);
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode?> Json(AirRemediation.Simulator.SimulatorServer s, string path)
+    {
+        using var c = new HttpClient(s.CreateHttpHandler());
+        return System.Text.Json.Nodes.JsonNode.Parse(await c.GetStringAsync(s.Http + "_simulator/" + path));
+    }
+}

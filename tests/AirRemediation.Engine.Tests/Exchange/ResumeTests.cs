@@ -1,0 +1,94 @@
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Forwarding;
+using AirRemediation.Engine.Graph;
+using AirRemediation.Engine.Store;
+using AirRemediation.Engine.UrlBlock;
+using Xunit;
+
+namespace AirRemediation.Engine.Tests.Exchange;
+
+/// <summary>A run killed mid-way (its journal says InProgress) is finished from the journal without doing anything twice.</summary>
+public sealed class ResumeTests
+{
+    private static readonly AuditContext Who = new("killed-session@contoso.com");
+
+    /// <summary>An action left Running by a session whose lease has already run out.</summary>
+    private static async Task<string> OrphanAsync(IActionStore store, ActionKind kind, string parameters, params (NewItem Item, bool Started)[] items)
+    {
+        var created = await store.CreateActionAsync(new NewAction
+        {
+            Kind = kind, InitialState = ActionState.Running, ParametersJson = parameters,
+            Lease = new LeaseRequest("elsewhere/1/dead00", TimeSpan.FromMilliseconds(1)),
+        }, Who);
+        var id = created.Action.Id;
+        var added = await store.AddItemsAsync(id, items.Select(i => i.Item));
+        foreach (var (item, (_, started)) in added.Zip(items))
+            if (started) await store.UpdateItemAsync(id, new ItemUpdate(item.Seq, ItemState.InProgress) { IncrementAttempts = true, BeforeJson = null });
+        await Task.Delay(50);
+        return id;
+    }
+
+    [Fact]
+    public async Task A_URL_block_whose_add_was_sent_is_confirmed_not_resent_and_the_rest_is_blocked()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var store = await session.GetStoreAsync(default);
+        // "old-bad.example" is in the scenario's list: as if our add had gone through just before the process died.
+        var id = await OrphanAsync(store, ActionKind.BlockUrl, new UrlBlockRequest { Urls = ["old-bad.example", "fresh.example"] }.ToJson(),
+            (new NewItem(UrlItemData.Key("old-bad.example"), "old-bad.example", new UrlItemData("old-bad.example", "add").ToJson()), true),
+            (new NewItem(UrlItemData.Key("fresh.example"), "fresh.example", new UrlItemData("fresh.example", "add").ToJson()), false));
+
+        var results = new List<UrlBlockResult>();
+        var summary = await UrlBlockService.ResumeAsync(session, id, new RunSink(o => { lock (results) results.Add((UrlBlockResult)o); }, _ => { }), default);
+
+        Assert.Equal(ActionState.Completed, summary.State);
+        Assert.Equal(2, summary.Succeeded);
+        Assert.Contains("confirmed", Assert.Single(results, r => r.Url == "old-bad.example").Reason, StringComparison.Ordinal);
+        Assert.Equal("Blocked", Assert.Single(results, r => r.Url == "fresh.example").Outcome);
+        lock (s.State.TablGate)
+        {
+            Assert.Single(s.State.TablEntries, e => e.Value == "old-bad.example");
+            Assert.Single(s.State.TablEntries, e => e.Value == "fresh.example");
+        }
+    }
+
+    [Fact]
+    public async Task A_forwarding_change_that_was_started_is_finished_and_the_rest_of_the_mailbox_is_still_looked_at()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var store = await session.GetStoreAsync(default);
+        var rule = (await new RulesApi(session).ListAsync("lynne@contoso.com", default)).Single(r => (string?)r["displayName"] == "Redirect all");
+        var ruleId = (string)rule["id"]!;
+        var data = new ForwardingItemData("lynne@contoso.com", "InboxRule", "disable", ruleId, "Redirect all", ["lynne.personal@outlook.example"], rule.ToJsonString());
+        var id = await OrphanAsync(store, ActionKind.DisableForwarding, new ForwardingRequest { Mailboxes = ["lynne@contoso.com"] }.ToJson(),
+            (new NewItem($"rule|lynne@contoso.com|{ruleId}", "lynne@contoso.com", data.ToJson()), true));
+
+        var summary = await ForwardingService.ResumeAsync(session, id, RunSink.None, default);
+
+        Assert.Equal(ActionState.Completed, summary.State);
+        Assert.Equal(2, summary.Succeeded);   // the started rule, then the mailbox forwarding found on the second look
+        var mbx = s.State.FindUser("lynne@contoso.com")!.Mailbox!;
+        lock (mbx.Gate)
+        {
+            Assert.False((bool?)mbx.Rules.Single(r => (string?)r["id"] == ruleId)["isEnabled"]);
+            Assert.Null(mbx.ForwardingSmtpAddress);
+            Assert.False(mbx.DeliverToMailboxAndForward);
+        }
+        // The before-state was recorded from the journal's data, so undo can restore the rule.
+        var items = new List<ItemRecord>();
+        await foreach (var i in store.GetItemsAsync(id)) items.Add(i);
+        Assert.All(items, i => Assert.NotNull(i.BeforeJson));
+
+        var undo = await ForwardingService.UndoAsync(session, id, RunSink.None, default);
+        Assert.Equal(ActionState.Completed, undo.State);
+        lock (mbx.Gate)
+        {
+            Assert.True((bool?)mbx.Rules.Single(r => (string?)r["id"] == ruleId)["isEnabled"]);
+            Assert.Equal("smtp:lynne.personal@outlook.example", mbx.ForwardingSmtpAddress);
+            Assert.True(mbx.DeliverToMailboxAndForward);
+        }
+    }
+}
