@@ -47,7 +47,10 @@ AfterAll { Disconnect-AirService }
 Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
     It 'resumes after each of <Kills> kills with every message moved exactly once and exact counts' -ForEach @(@{ Kills = $(if ($env:AIR_LONG_FAULTS -eq '1') { 12 } else { 5 }) }) {
         $k = if ($long) { 4000 } else { 1200 }
-        $sim = Start-AirSimulator -ExtraArguments @('--generate', "$($k / 4),3,$k", '--seed', '23', '--latency-ms', '25', '--jitter-ms', '10')
+        # Few mailboxes with many copies each: the run is bounded by 4 moves in flight per mailbox, slow enough (about
+        # 150 moves a second) for the kills to land where they were aimed.
+        $mailboxes = if ($long) { 10 } else { 4 }
+        $sim = Start-AirSimulator -ExtraArguments @('--generate', "$mailboxes,3,$k", '--seed', '23', '--latency-ms', '100', '--jitter-ms', '20')
         $store = New-StorePath
         try {
             $seed = Get-Random -Maximum 100000
@@ -55,9 +58,10 @@ Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
             $points = @()
             $moved = 0
             for ($i = 1; $i -le $Kills; $i++) {
-                # A random number of further moves before the kill: sometimes in the scan, sometimes mid-move, sometimes
-                # right after a resume started (when the previous run's open items are being verified).
-                $target = $moved + $rng.Next(0, [int](($k - $moved) / ($Kills - $i + 3)))
+                # Kill i lands at a random point around i/(Kills+2) of the run: sometimes while a resumed run is still
+                # verifying the open items of the one killed before, sometimes mid-scan, mostly mid-move.
+                $step = $k / ($Kills + 2)
+                $target = [int]($step * $i + ($rng.NextDouble() - 0.5) * 0.8 * $step)
                 $p = Start-ChildSoftDelete $sim $store
                 $deadline = [DateTime]::UtcNow.AddSeconds(90)
                 do {
@@ -111,7 +115,7 @@ Describe 'Ctrl+C during a cluster run' -Tag 'Fault' {
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()                      # what Ctrl+C does: StopProcessing on the running cmdlet
             $sw.Stop()
-            $out = @($ps.EndInvoke($async))
+            try { $null = $ps.EndInvoke($async) } catch [System.Management.Automation.PipelineStoppedException] { } catch { if ($_.Exception.InnerException -isnot [System.Management.Automation.PipelineStoppedException]) { throw } }
             $ps.Dispose()
             $atStop = (Invoke-SimulatorApi $sim '/_simulator/stats').totals.moves
             Write-Host "    stopped in $([int]$sw.Elapsed.TotalMilliseconds) ms after $moved moves ($atStop when stopped)"
@@ -235,48 +239,55 @@ Describe 'Secret hygiene across every cmdlet' -Tag 'Fault' {
             $null = Start-Transcript -Path $transcript -IncludeInvocationHeader
             try {
                 $vd = @{ Verbose = $true; Debug = $true }
-                Connect-App $sim $store -VerboseDebug | Capture
-                Get-AirConnection | Capture
-                Test-AirPermission @vd *>&1 | Capture
-                Get-AirInvestigation @vd *>&1 | Capture
-                Get-AirPendingAction @vd *>&1 | Capture
+                # Every call: its whole output (objects, errors, warnings, verbose, debug) captured, and a terminating
+                # error captured too, so that error records and exceptions are checked as well.
+                function Run([scriptblock] $Call) { try { & $Call *>&1 | Capture } catch { $captured.Add($_) } }
+                Run { Connect-App $sim $store -VerboseDebug }
+                Run { Get-AirConnection }
+                Run { Test-AirPermission @vd }
+                Run { Get-AirInvestigation @vd }
+                Run { Get-AirPendingAction @vd }
                 $a = New-AirAction -Kind SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'hygiene' -Confirm:$false @vd *>&1
                 $a | Capture
                 $aid = ($a | Where-Object { $_ -is [AirRemediation.AirAction] }).Id
-                Approve-AirAction -Id $aid -Force -ErrorAction Continue @vd *>&1 | Capture          # four-eyes refusal: an error record
-                Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false -ErrorAction Continue @vd *>&1 | Capture
-                Start-Sleep -Seconds 6                                                             # let the 5 s tokens expire: renewal under -Debug
-                Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -WhatIf @vd *>&1 | Capture
+                Run { Approve-AirAction -Id $aid -Force @vd }                                     # four-eyes refusal: an error
+                Run { Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false @vd }         # an app may not: an error
+                Start-Sleep -Seconds 6                                                             # the 5 s tokens expire: renewal under -Debug
+                Run { Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -WhatIf @vd }
                 $r = Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -Force @vd *>&1
                 $r | Capture
                 $sid = ($r | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).ActionId
-                Resume-AirAction -Id $sid -ErrorAction Continue @vd *>&1 | Capture
-                Undo-AirAction -Id $sid -Force @vd *>&1 | Capture
-                Deny-AirAction -Id $aid -Reason 'hygiene run' -ErrorAction Continue @vd *>&1 | Capture
-                Get-AirAction -IncludeDetail @vd *>&1 | Capture
-                Test-AirAuditTrail @vd *>&1 | Capture
-                Get-AirAction -Id 'A-0000000000' -ErrorAction Continue @vd *>&1 | Capture
-                Invoke-AirSoftDelete -Mailbox 'not-a-mailbox' -InternetMessageId '<x@y.example>' -Force -ErrorAction Continue @vd *>&1 | Capture
-                try {
-                    Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString 'wrong-secret-Zq81' -AsPlainText -Force) -AuthorityHost $sim.authority -GraphEndpoint $sim.graph -ExchangeEndpoint $sim.exchange -ActionStorePath $store -ErrorAction Stop @vd *>&1 | Capture
-                }
-                catch { $captured.Add($_) }
-                Disconnect-AirService @vd *>&1 | Capture
+                Run { Resume-AirAction -Id $sid @vd }
+                Run { Undo-AirAction -Id $sid -Force @vd }
+                Run { Deny-AirAction -Id $aid -Reason 'hygiene run' @vd }
+                Run { Get-AirAction -IncludeDetail @vd }
+                Run { Test-AirAuditTrail @vd }
+                Run { Get-AirAction -Id 'A-0000000000' @vd }
+                Run { Invoke-AirSoftDelete -Mailbox 'not-a-mailbox' -InternetMessageId '<x@y.example>' -Force @vd }
+                Run { Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString 'wrong-secret-Zq81' -AsPlainText -Force) -AuthorityHost $sim.authority -GraphEndpoint $sim.graph -ExchangeEndpoint $sim.exchange -ActionStorePath $store -ErrorAction Stop @vd }
+                Run { Connect-App $sim $store -VerboseDebug }
+                Run { Disconnect-AirService @vd }
             }
             finally { $null = Stop-Transcript }
 
             $text = [Text.StringBuilder]::new()
             foreach ($o in $captured) {
                 $null = $text.AppendLine(($o | Out-String -Width 4096))
-                $null = $text.AppendLine(($o | Format-List * -Force | Out-String -Width 4096))
                 if ($o -is [System.Management.Automation.ErrorRecord]) {
-                    $null = $text.AppendLine($o.ToString()).AppendLine("$($o.ErrorDetails)").AppendLine("$($o.TargetObject)").AppendLine($o.ScriptStackTrace)
+                    $null = $text.AppendLine($o.ToString()).AppendLine("$($o.ErrorDetails)").AppendLine("$($o.TargetObject)").AppendLine($o.FullyQualifiedErrorId)
                     $e = $o.Exception
-                    while ($e) { $null = $text.AppendLine($e.ToString()); $null = $text.AppendLine(($e | Format-List * -Force | Out-String -Width 4096)); $e = $e.InnerException }
+                    while ($e) {
+                        $null = $text.AppendLine($e.ToString())
+                        foreach ($p in $e.PSObject.Properties) { if ($p.Name -notin 'TargetSite', 'StackTrace', 'InnerException', 'ErrorRecord') { $null = $text.AppendLine("$($p.Name)=$($p.Value)") } }
+                        $e = $e.InnerException
+                    }
                 }
-                elseif ($o -isnot [string]) { try { $null = $text.AppendLine(($o | ConvertTo-Json -Depth 6 -WarningAction SilentlyContinue)) } catch { } }
+                elseif ($o -is [System.Management.Automation.InformationalRecord]) { $null = $text.AppendLine($o.Message) }
+                elseif ($o.GetType().Namespace -eq 'AirRemediation') {
+                    # Every property of the module's own output objects, nested ones included.
+                    $null = $text.AppendLine(($o | ConvertTo-Json -Depth 4 -Compress -WarningAction SilentlyContinue))
+                }
             }
-            foreach ($e in $Error) { $null = $text.AppendLine("$e"); $x = $e.Exception; while ($x) { $null = $text.AppendLine($x.ToString()); $x = $x.InnerException } }
             $all = $text.ToString() + (Get-Content $transcript -Raw)
             $storeText = ''
             foreach ($f in @($store, "$store-wal") | Where-Object { Test-Path $_ }) { $storeText += [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($f)) }
