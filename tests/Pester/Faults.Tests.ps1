@@ -335,6 +335,42 @@ Describe 'Bad input through the cmdlets' -Tag 'Fault' {
     }
 }
 
+Describe 'Bad URL input' -Tag 'Fault' {
+    It 'a 251-character URL, wildcard misuse and a Unicode domain are each refused with their own error before anything is sent; a full block list refuses the rest, with nothing half-added' {
+        # An EOP tenant (500 URL block entries) that already has 499.
+        $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+        $doc.tenant.license = 'EOP'
+        $doc.tablEntries = @(1..499 | ForEach-Object { @{ listType = 'Url'; value = "filler$_.example"; action = 'Block' } })
+        $path = Join-Path ([IO.Path]::GetTempPath()) 'air-fault-url-limit-scenario.json'
+        $doc | ConvertTo-Json -Depth 20 | Set-Content $path
+        Copy-Item (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/*.pfx') ([IO.Path]::GetTempPath())
+        $sim = Start-AirSimulator -Scenario $path
+        try {
+            Connect-App $sim (New-StorePath)
+            $tooLong = (('a' * 60) + '.') * 4 + 'example'
+            $tooLong.Length | Should -Be 251
+            $bad = [ordered]@{ $tooLong = 'TooLong'; '*phish.example' = 'LeftWildcard'; 'conto*so.example' = 'MiddleWildcard'; 'phish.example/**' = 'DoubleWildcard'; 'bücher.example' = 'Unicode' }
+            $good = 'over-1.example', 'over-2.example'
+            $r = Block-AirUrl -Url (@($bad.Keys) + $good) -Force -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $items = $r | Where-Object { $_ -is [AirRemediation.AirUrlBlockResult] }
+            foreach ($k in $bad.Keys) {
+                $i = $items | Where-Object Url -eq $k
+                $i.Outcome | Should -Be 'Rejected' -Because $k
+                $i.Rule | Should -Be $bad[$k] -Because $k
+            }
+            ($items | Where-Object Url -in $good).Outcome | Sort-Object -Unique | Should -Be 'LimitReached'
+            ($r | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).LimitReached | Should -BeTrue
+            $ids = $errs | ForEach-Object FullyQualifiedErrorId
+            $ids | Should -Contain 'AirLimitReached,AirRemediation.Commands.BlockAirUrlCommand'
+            @($ids | Where-Object { $_ -like 'AirInvalidUrl*' }).Count | Should -Be $bad.Count
+            ($errs | Where-Object { $_.Exception.Message -match 'bücher' }).Exception.Message | Should -Match 'xn--'
+            $tabl = @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').tablEntries)
+            $tabl.Count | Should -Be 499
+        }
+        finally { $sim | Stop-AirSimulator }
+    }
+}
+
 Describe 'Approval refused before anything runs' -Tag 'Fault' {
     It 'a signed-in user without an approving role cannot approve, and no request reaches the mailbox' {
         $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
@@ -395,6 +431,10 @@ Describe 'Secret hygiene across every cmdlet' -Tag 'Fault' {
                 $sid = ($r | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).ActionId
                 Run { Resume-AirAction -Id $sid @vd }
                 Run { Undo-AirAction -Id $sid -Force @vd }
+                Run { Block-AirUrl -Url 'hygiene-phish.example', 'https://bad entry' -Force @vd }
+                Run { Get-AirUrlBlock @vd }
+                Run { Unblock-AirUrl -Url 'hygiene-phish.example' -Force @vd }
+                Run { Disable-AirMailForwarding -Mailbox 'lynne@contoso.com', 'ghost@contoso.com' -Force @vd }
                 Run { Deny-AirAction -Id $aid -Reason 'hygiene run' @vd }
                 Run { Get-AirAction -IncludeDetail @vd }
                 Run { Test-AirAuditTrail @vd }
@@ -430,6 +470,7 @@ Describe 'Secret hygiene across every cmdlet' -Tag 'Fault' {
 
             $all.Length | Should -BeGreaterThan 10000 -Because 'the run must really have produced verbose/debug output'
             $all | Should -Match 'POST .*/move' -Because '-Verbose shows each call'
+            $all | Should -Match 'InvokeCommand' -Because 'the Exchange calls ran too'
             $storeText.Length | Should -BeGreaterThan 0
             $secrets = @((Invoke-SimulatorApi $sim '/_simulator/secrets').all)
             $secrets.Count | Should -BeGreaterThan 5 -Because 'several tokens must have been issued (5 s lifetime)'
