@@ -412,6 +412,8 @@ internal sealed class ForwardingExecutor
             {
                 Kind = ActionKind.Undo,
                 DedupeKey = key,
+                // Atomic with the insert: a concurrent undo of the same action that started after we looked wins.
+                DedupeSince = previous is null ? DateTimeOffset.MinValue : previous.CreatedAt.AddTicks(1),
                 RelatedActionId = original.Id,
                 ParametersJson = original.ParametersJson,
                 Summary = $"Undo of {original.Id}: restore the inbox rules and mailbox forwarding it turned off",
