@@ -72,41 +72,7 @@ public sealed partial class TableActionStore : IActionStore
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(5);
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
 
-        TableServiceClient service;
-        bool hasCs = !string.IsNullOrWhiteSpace(options.ConnectionString);
-        if (hasCs == (options.Endpoint is not null))
-        {
-            throw new AirException(AirErrorKind.InvalidInput, "Give the Azure Table action store either an endpoint or a connection string, not both and not neither.");
-        }
-        try
-        {
-            if (hasCs)
-            {
-                string cs = options.ConnectionString!.Trim();
-                service = cs.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || cs.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-                    ? new TableServiceClient(new Uri(cs), clientOptions)
-                    : new TableServiceClient(cs, clientOptions);
-            }
-            else if (!string.IsNullOrEmpty(options.Endpoint!.Query))
-            {
-                service = new TableServiceClient(options.Endpoint, clientOptions); // a SAS URL
-            }
-            else
-            {
-                if (credential is null)
-                {
-                    throw new AirException(AirErrorKind.InvalidInput,
-                        $"The action store endpoint {options.Endpoint} needs a signed-in session (Connect-AirService) or a connection string.");
-                }
-                service = new TableServiceClient(options.Endpoint, credential, clientOptions);
-            }
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or UriFormatException or InvalidOperationException)
-        {
-            // Never echo the string: it carries the account key or SAS.
-            throw new AirException(AirErrorKind.InvalidInput,
-                "The action store connection string is not valid. Give an Azure Storage connection string (with TableEndpoint or AccountName and AccountKey, or SharedAccessSignature) or a table service SAS URL.");
-        }
+        var service = CreateService(options, credential, clientOptions);
         string location = Redact(service.Uri);
         var store = new TableActionStore(location, service.GetTableClient(options.TablePrefix + "queue"),
             service.GetTableClient(options.TablePrefix + "items"), clock);
@@ -134,6 +100,51 @@ public sealed partial class TableActionStore : IActionStore
             return 0;
         }, cancellationToken).ConfigureAwait(false);
         return store;
+    }
+
+    /// <summary>The endpoint a store opened with <paramref name="options"/> would name (no key or SAS), without contacting it.
+    /// Throws AirException(InvalidInput) for a malformed connection string.</summary>
+    public static string DescribeLocation(TableStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Endpoint is { } e && string.IsNullOrEmpty(e.Query) && string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? Redact(e)
+            : Redact(CreateService(options, null, new TableClientOptions()).Uri);
+    }
+
+    private static TableServiceClient CreateService(TableStoreOptions options, TokenCredential? credential, TableClientOptions clientOptions)
+    {
+        bool hasCs = !string.IsNullOrWhiteSpace(options.ConnectionString);
+        if (hasCs == (options.Endpoint is not null))
+        {
+            throw new AirException(AirErrorKind.InvalidInput, "Give the Azure Table action store either an endpoint or a connection string, not both and not neither.");
+        }
+        try
+        {
+            if (hasCs)
+            {
+                string cs = options.ConnectionString!.Trim();
+                return cs.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || cs.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+                    ? new TableServiceClient(new Uri(cs), clientOptions)
+                    : new TableServiceClient(cs, clientOptions);
+            }
+            if (!string.IsNullOrEmpty(options.Endpoint!.Query))
+            {
+                return new TableServiceClient(options.Endpoint, clientOptions); // a SAS URL
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // Never echo the string: it carries the account key or SAS.
+            throw new AirException(AirErrorKind.InvalidInput,
+                "The action store connection string is not valid. Give an Azure Storage connection string (with TableEndpoint or AccountName and AccountKey, or SharedAccessSignature) or a table service SAS URL.");
+        }
+        if (credential is null)
+        {
+            throw new AirException(AirErrorKind.InvalidInput,
+                $"The action store endpoint {Redact(options.Endpoint!)} needs a signed-in session (Connect-AirService -ActionStoreTableEndpoint) or a connection string.");
+        }
+        return new TableServiceClient(options.Endpoint, credential, clientOptions);
     }
 
     private static string Redact(Uri uri) => new UriBuilder(uri) { Query = "", UserName = "", Password = "" }.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/');

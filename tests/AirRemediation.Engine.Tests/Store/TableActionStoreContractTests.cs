@@ -1,6 +1,7 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Store;
 using Azure.Data.Tables;
+using Xunit;
 
 namespace AirRemediation.Engine.Tests.Store;
 
@@ -29,6 +30,7 @@ internal static class Azurite
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..20];
 }
 
+[Trait("Category", "Tables")]
 public class TableActionStoreContractTests : ActionStoreContract
 {
     private readonly List<TableActionStore> _opened = [];
