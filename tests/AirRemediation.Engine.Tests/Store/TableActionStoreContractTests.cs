@@ -31,6 +31,7 @@ internal static class Azurite
 }
 
 [Trait("Category", "Tables")]
+[Collection(StoreCollection.Name)]
 public class TableActionStoreContractTests : ActionStoreContract
 {
     private readonly List<TableActionStore> _opened = [];
