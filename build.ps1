@@ -7,15 +7,19 @@
     `dotnet tool restore`.
 
     Build  publishes the module to out/AirRemediation/<version>/ (cmdlet assembly, manifest and formats next to
-           each other; the Engine and all its dependencies in Dependencies/) and the tenant simulator to out/simulator/.
-    Test   runs the xunit suites, then the Pester suites in a child pwsh against the published module, and ends
-           with one line "N passed, N failed" counting both.
+           each other; the Engine and all its dependencies in Dependencies/), builds its help from docs/en-US into
+           en-US/ (build/HelpBuilder.ps1; a malformed page fails the build) and publishes the tenant simulator to
+           out/simulator/.
+    Test   runs the xunit suites, then the Pester suites in a child pwsh against the published module and its
+           package, and ends with one line "N passed, N failed" counting both.
+    Package builds, then packs the module into out/package/AirRemediation.<version>.nupkg, a PowerShell module
+           package that Install-PSResource installs from a local folder repository (see README, "Install").
     Demo   starts the tenant simulator, imports the built module, signs in and walks through what works.
     Bench  measures cluster soft delete against the simulator's limits and against the loops admins write today;
            writes out/bench/result.json (see docs/PERFORMANCE.md).
 
 .PARAMETER Task
-    Build, Test or Demo.
+    Build, Test, Package, Demo or Bench.
 
 .PARAMETER Configuration
     Debug or Release (default Release).
@@ -28,10 +32,17 @@
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Demo
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Package
+    Register-PSResourceRepository -Name local -Uri ./out/package -Trusted
+    Install-PSResource -Name AirRemediation -Repository local -Scope CurrentUser
+
+    Builds the package and installs it for the current user from the folder it was written to.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -48,6 +59,8 @@ $outRoot = Join-Path $root 'out'
 $moduleOut = Join-Path $outRoot "AirRemediation/$version"
 $simulatorOut = Join-Path $outRoot 'simulator'
 $resultsDir = Join-Path $outRoot 'test-results'
+$packageOut = Join-Path $outRoot 'package'
+$packageFile = Join-Path $packageOut "AirRemediation.$version.nupkg"
 
 function Invoke-Dotnet {
     # Every dotnet call goes through here so that no failing exit code is ever ignored.
@@ -78,8 +91,29 @@ function Invoke-Build {
     Copy-Item (Join-Path $root 'src/AirRemediation/Formats/*.ps1xml') $moduleOut
     # The cmdlet folder must not carry an Engine copy: the one loaded is in Dependencies/.
     Get-ChildItem $moduleOut -File -Filter 'AirRemediation.Engine.*' | Remove-Item -Force
+    Invoke-HelpBuild
     Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Simulator') -c $Configuration -o $simulatorOut --nologo
     Write-Host "Module: $moduleOut"
+}
+
+function Invoke-HelpBuild {
+    # MAML and about topics from docs/en-US, in a child pwsh because it imports the module just published (the syntax
+    # and parameter facts come from the real cmdlets). A malformed page fails the build with file:line messages.
+    $helpArgs = @('-File', (Join-Path $root 'build/HelpBuilder.ps1'), '-DocsPath', (Join-Path $root 'docs/en-US'),
+        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'))
+    $exit = Invoke-ChildPwsh $helpArgs
+    if ($exit -ne 0) { throw "Building help from docs/en-US failed (exit code $exit); the problems are listed above." }
+}
+
+function New-Package {
+    # The module folder as it was just built, zipped into a .nupkg of our own making (no nuget.exe); see the script.
+    $package = & (Join-Path $root 'build/New-ModulePackage.ps1') -ModulePath $moduleOut -OutputPath $packageOut
+    Write-Host "Package: $($package.FullName) ($([math]::Round($package.Length / 1MB, 1)) MB)"
+}
+
+function Invoke-Package {
+    Invoke-Build
+    New-Package
 }
 
 function Get-TrxCounts {
@@ -138,6 +172,7 @@ function Start-Azurite {
 
 function Invoke-Test {
     Invoke-Build
+    New-Package
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
     New-Item -ItemType Directory -Path $resultsDir | Out-Null
 
@@ -167,7 +202,8 @@ function Invoke-Test {
         $pesterArgs = @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
             '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
             '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'),
-            '-ResultPath', $pesterResult)
+            '-ResultPath', $pesterResult,
+            '-PackagePath', $packageFile)
         if ($Tag) { $pesterArgs += @('-Tag', $Tag) }
         $pesterExit = Invoke-ChildPwsh $pesterArgs
         $pester = if (Test-Path $pesterResult) { Get-Content $pesterResult -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
@@ -212,6 +248,7 @@ try {
     switch ($Task) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
+        'Package' { Invoke-Package }
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
     }

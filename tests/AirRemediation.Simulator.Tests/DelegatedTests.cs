@@ -25,7 +25,10 @@ public sealed class DelegatedTests
 
         Assert.Equal(200, (await TestTenant.SendAsync(graph, HttpMethod.Get, s.Graph + "/me/messages")).Status);
         Assert.Equal(200, (await TestTenant.SendAsync(graph, HttpMethod.Get, s.Graph + "/users/megan@contoso.com/mailFolders/junkemail/messages")).Status);
-        var (status, body, _) = await TestTenant.SendAsync(graph, HttpMethod.Get, s.Graph + "/users/adele@contoso.com/messages");
+        // Another mailbox: only with FullAccess on it plus Mail.ReadWrite.Shared (the default scenario gives Megan
+        // FullAccess to Adele's mailbox, not to Diego's).
+        Assert.Equal(200, (await TestTenant.SendAsync(graph, HttpMethod.Get, s.Graph + "/users/adele@contoso.com/messages")).Status);
+        var (status, body, _) = await TestTenant.SendAsync(graph, HttpMethod.Get, s.Graph + "/users/diego@contoso.com/messages");
         Assert.Equal(403, status);
         Assert.Equal("ErrorAccessDenied", (string?)body!["error"]!["code"]);
 

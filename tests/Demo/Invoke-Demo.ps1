@@ -87,6 +87,20 @@ try {
     Connect-As 'alex@contoso.com'
     Approve-AirAction -Id $mine.Id -Force | Show
 
+    Show-Step 'Alex approves the rest of what Defender proposed: the URL block and turning off forwarding'
+    Get-AirPendingAction -NoSync | Approve-AirAction -Comment 'Same campaign' -Force | Show
+
+    Show-Step 'The Tenant Allow/Block List now holds the URL, with its expiry (Get-AirUrlBlock)'
+    Get-AirUrlBlock | Show
+
+    Show-Step 'The runbook app blocks more URLs directly: each entry is checked against Microsoft''s URL rules first'
+    $null = Connect-AirService -TenantId $ready.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints
+    Block-AirUrl -Url 'login.contoso-sso.example/owa', '*.fabrikam-payments.example', 'https://evil.example/x', 'contoso.com:8080', 'bücher.example' -Note 'campaign 1042' -Force -ErrorAction SilentlyContinue | Show
+
+    Show-Step 'And turns off Lynne''s external forwarding (-WhatIf first, then for real)'
+    Disable-AirMailForwarding -Mailbox 'lynne@contoso.com' -WhatIf
+    Disable-AirMailForwarding -Mailbox 'lynne@contoso.com' -Force | Show
+
     Show-Step 'Soft deleting directly, with -WhatIf first: it lists per mailbox what would go, and changes nothing'
     Invoke-AirSoftDelete -Mailbox 'adele@contoso.com' -Subject "Re: O'Brien contract" -WhatIf
 
@@ -102,6 +116,7 @@ try {
     ((Invoke-RestMethod "$($ready.http)/_simulator/state").alerts | Select-Object -First 1).comments | Select-Object createdByDisplayName, comment | Format-List | Show
 
     Show-Step 'Undo: the message goes back to the folder it came from'
+    Connect-As 'alex@contoso.com'
     Undo-AirAction -Id $mine.Id -Force | Show
 
     Show-Step 'The audit trail is a hash chain; Test-AirAuditTrail verifies it'

@@ -9,7 +9,9 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $SimulatorPath,
     [Parameter(Mandatory)] [string] $ResultPath,
-    [string] $Tag
+    [string] $Tag,
+    # The .nupkg built by build.ps1 (Package.Tests.ps1 installs it).
+    [string] $PackagePath
 )
 $ErrorActionPreference = 'Stop'
 $nuget = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
@@ -22,6 +24,7 @@ Import-Module $pester -Force
 # The suites read these to find what they test.
 $env:AIR_MODULE_PATH = (Resolve-Path $ModulePath).Path
 $env:AIR_SIMULATOR_PATH = (Resolve-Path $SimulatorPath).Path
+if ($PackagePath) { $env:AIR_PACKAGE_PATH = $PackagePath }
 
 $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot

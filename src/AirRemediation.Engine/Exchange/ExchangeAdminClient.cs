@@ -37,7 +37,7 @@ internal sealed class ExchangeAdminClient
         invokeUri = new Uri($"{root}/adminapi/beta/{Uri.EscapeDataString(session.TenantId)}/InvokeCommand");
     }
 
-    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (the service's maximum is 1000).</summary>
+    /// <summary>Objects per page asked for with Prefer: odata.maxpagesize (1000 is what ExchangeOnlineManagement asks for; a larger maximum is unverified).</summary>
     public int PageSize { get; init; } = 1000;
 
     /// <summary>The InvokeCommand address of this tenant.</summary>
@@ -53,6 +53,8 @@ internal sealed class ExchangeAdminClient
         CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
     {
         EnsureExchange();
+        // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
+        AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
         var body = Body(cmdlet, parameters);
         var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
         var values = new List<JsonObject>();
@@ -166,12 +168,14 @@ internal sealed class ExchangeAdminClient
             if (!string.IsNullOrWhiteSpace(body) && JsonNode.Parse(body) is JsonObject root && root["error"] is JsonObject error)
             {
                 code = (string?)error["code"];
-                var inner = error["innererror"]?["internalexception"];
-                type = (string?)inner?["type"];
-                message = (string?)inner?["message"];
+                // Property names vary in case between Exchange's builds (internalException / internalexception).
+                var inner = Child(Child(error, "innererror"), "internalexception");
+                type = (string?)Child(inner, "type");
+                message = (string?)Child(inner, "message");
                 if (string.IsNullOrWhiteSpace(message) && error["details"] is JsonArray { Count: > 0 } details)
                     message = (string?)details[0]?["message"];
-                if (string.IsNullOrWhiteSpace(message)) message = StripTypePrefix((string?)error["message"], ref type);
+                var top = StripTypePrefix((string?)error["message"], ref type);
+                if (string.IsNullOrWhiteSpace(message)) message = top;
             }
         }
         catch (JsonException)
@@ -185,6 +189,14 @@ internal sealed class ExchangeAdminClient
         }
         message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
         return ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+    }
+
+    private static JsonNode? Child(JsonNode? node, string name)
+    {
+        if (node is not JsonObject o) return null;
+        foreach (var (k, v) in o)
+            if (string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) return v;
+        return null;
     }
 
     /// <summary>"|Type|text" → "text" (and the type).</summary>

@@ -56,6 +56,15 @@ internal sealed class ActionRun : IAsyncDisposable
             ProposedBy = action.ProposedBy ?? who.Actor,
             Lease = new LeaseRequest(owner, LeaseDuration),
         }, who, ct).ConfigureAwait(false);
+        if (!created.Created)
+        {
+            // The store found the same action (same dedupe or evidence key) created by another session since the
+            // caller looked: that session holds it and runs it. Running it here as well would do everything twice.
+            var other = created.Action;
+            throw new AirException(AirErrorKind.Conflict,
+                $"The same action was started a moment ago by another session as action {other.Id} ({other.State}, lease held by {other.LeaseOwner ?? "nobody"}). Wait for it, or resume it with Resume-AirAction -Id {other.Id} after that session stops.",
+                other.Id);
+        }
         return new ActionRun(store, created.Action, owner, who);
     }
 

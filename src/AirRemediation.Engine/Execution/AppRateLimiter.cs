@@ -21,6 +21,7 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
     // Completions per 100 ms slot over the last second, to know the rate actually achieved.
     private readonly long[] slots = new long[10];
     private long slotIndex;
+    private double firstCompletion = -1;
 
     public double CurrentRate { get { lock (gate) return rate; } }
     public long Cuts { get; private set; }
@@ -58,6 +59,7 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
         {
             Advance(slot);
             slots[slot % slots.Length]++;
+            if (firstCompletion < 0) firstCompletion = Now;
         }
     }
 
@@ -70,7 +72,10 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
             // One cut per 200 ms: the 429s of one overshoot arrive together and describe one event.
             if (!slowStart && now - lastChange < 0.2) return;
             Advance((long)(now * 10));
-            var achieved = slots.Sum() / 1.0;   // completions in the last second ≈ requests per second
+            // Completions in the last second ≈ requests per second; early in a run the window is not a second old yet,
+            // and dividing by a full second would read a fraction of the real rate (and cut far below it).
+            var window = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
+            var achieved = slots.Sum() / window;
             var basis = achieved > 0 ? Math.Min(rate, achieved) : rate;
             rate = Math.Max(options.MinRate, basis * 0.8);
             tokens = Math.Min(tokens, 0);

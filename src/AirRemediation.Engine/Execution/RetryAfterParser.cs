@@ -19,7 +19,9 @@ internal static class RetryAfterParser
         if (DateTimeOffset.TryParseExact(v, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
             || DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
         {
-            var d = date - now;
+            // An HTTP-date names a whole second, and the instant the server means lies somewhere inside it: wait until
+            // that second is over. Retrying at its start can be up to a second early, which costs another 429.
+            var d = date.AddSeconds(1) - now;
             return (Form.HttpDate, d < TimeSpan.Zero ? TimeSpan.Zero : d);
         }
         return (Form.Unparseable, null);

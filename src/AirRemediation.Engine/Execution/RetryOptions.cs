@@ -13,7 +13,7 @@ public sealed record RetryOptions
     public int MailboxParallelism { get; init; } = 48;
 
     /// <summary>Attempts for 5xx, timeouts and dropped connections before an item fails.</summary>
-    public int MaxTransientAttempts { get; init; } = 6;
+    public int MaxTransientAttempts { get; init; } = 10;
 
     /// <summary>First backoff step for 5xx/timeouts without Retry-After; doubled per attempt, with ±50% jitter.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);

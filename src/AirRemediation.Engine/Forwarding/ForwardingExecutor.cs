@@ -27,6 +27,7 @@ internal sealed class ForwardingExecutor
     private readonly ServiceCaller caller;
     private readonly ExchangeAdminClient exchange;
     private readonly RulesApi rules;
+    private readonly RetryOptions options;
     private long scanned;
     private long finished;
     private long failed;
@@ -36,6 +37,7 @@ internal sealed class ForwardingExecutor
         this.session = session;
         this.store = store;
         this.sink = sink;
+        this.options = options;
         caller = new ServiceCaller(options, new ThrottleRegistry(options, session.Clock, metrics), metrics);
         exchange = new ExchangeAdminClient(session, caller);
         rules = new RulesApi(session);
@@ -217,27 +219,29 @@ internal sealed class ForwardingExecutor
             // 2. Look at every mailbox (again): new findings are journaled and applied; known keys are not touched twice.
             if (request is not null && domains is not null)
             {
-                foreach (var mailbox in request.Mailboxes)
+                // Mailboxes are independent: several at once (each still goes through its own mailbox gate).
+                var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(options.MailboxParallelism, 1, 16), CancellationToken = token };
+                await Parallel.ForEachAsync(request.Mailboxes, parallel, async (mailbox, t) =>
                 {
-                    foreach (var f in await DiscoverAsync(mailbox, domains, request, token).ConfigureAwait(false))
+                    foreach (var f in await DiscoverAsync(mailbox, domains, request, t).ConfigureAwait(false))
                     {
                         if (f.State == ItemState.Planned && !confirm(f.ToChange())) continue;
-                        var item = (await store.AddItemsAsync(run.Id, [new NewItem(f.Key, mailbox, f.Data.ToJson(), f.State, f.Reason)], token).ConfigureAwait(false))[0];
+                        var item = (await store.AddItemsAsync(run.Id, [new NewItem(f.Key, mailbox, f.Data.ToJson(), f.State, f.Reason)], t).ConfigureAwait(false))[0];
                         if (item.Attempts > 0 || item.State is not (ItemState.Planned or ItemState.InProgress))
                         {
                             // A new item with a final state is reported; an existing one was reported by the run that finished it.
                             if (item.State == f.State && item.Reason == f.Reason && item.Attempts == 0) Report(ToResult(run.Id, f.Data, f.State, f.Outcome, f.Reason, f.Error), f.State);
                             continue;
                         }
-                        await ApplyAsync(run, item, f.Data, token).ConfigureAwait(false);
+                        await ApplyAsync(run, item, f.Data, t).ConfigureAwait(false);
                     }
-                    Interlocked.Increment(ref scanned);
+                    var done = Interlocked.Increment(ref scanned);
                     sink.Progress(new RunProgress
                     {
-                        ActionId = run.Id, Activity = Activity, MailboxesScanned = Interlocked.Read(ref scanned), MailboxesTotal = request.Mailboxes.Count,
+                        ActionId = run.Id, Activity = Activity, MailboxesScanned = done, MailboxesTotal = request.Mailboxes.Count,
                         Found = Interlocked.Read(ref finished), Finished = Interlocked.Read(ref finished), Failed = Interlocked.Read(ref failed),
                     });
-                }
+                }).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested || run.LeaseLost.IsCancellationRequested)

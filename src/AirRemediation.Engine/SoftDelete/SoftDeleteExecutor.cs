@@ -79,6 +79,9 @@ internal sealed class SoftDeleteExecutor
         {
             Kind = kind,
             DedupeKey = key,
+            // Checked atomically with the insert: if another session started the same request after we looked, its
+            // action is returned and this run is refused instead of running it a second time.
+            DedupeSince = previous is null ? DateTimeOffset.MinValue : previous.CreatedAt.AddTicks(1),
             ParametersJson = request.ToJson(),
             Summary = Describe(request),
             RelatedActionId = previous?.Id,
@@ -410,6 +413,7 @@ internal sealed class SoftDeleteExecutor
             {
                 Kind = ActionKind.Undo,
                 DedupeKey = key,
+                DedupeSince = previous is null ? DateTimeOffset.MinValue : previous.CreatedAt.AddTicks(1),
                 RelatedActionId = original.Id,
                 ParametersJson = original.ParametersJson,
                 Summary = $"Undo of {original.Id}: move soft-deleted messages back to their original folders",

@@ -86,9 +86,16 @@ internal sealed class UrlBlockExecutor
     public async Task<RunSummary> ResumeAsync(string actionId, AuditContext who, CancellationToken ct)
     {
         await using var run = await ActionRun.ResumeAsync(store, actionId, who, ct).ConfigureAwait(false);
+        if (run.Action.Kind == ActionKind.BlockUrl)
+        {
+            // An approved proposal has no items yet, and an interrupted run may have stopped before journaling them all:
+            // (re-)journal one item per entry; adding an existing key changes nothing.
+            var request = UrlBlockRequest.FromJson(run.Action.ParametersJson);
+            await store.AddItemsAsync(run.Id, request.Urls.Select(u => new NewItem(UrlItemData.Key(u), u, new UrlItemData(u, "add").ToJson())), ct).ConfigureAwait(false);
+            return await ExecuteAsync(run, request, ct).ConfigureAwait(false);
+        }
         return run.Action.Kind switch
         {
-            ActionKind.BlockUrl => await ExecuteAsync(run, UrlBlockRequest.FromJson(run.Action.ParametersJson), ct).ConfigureAwait(false),
             ActionKind.UnblockUrl => await ExecuteAsync(run, null, ct).ConfigureAwait(false),
             _ => throw new AirException(AirErrorKind.InvalidInput, $"Action {actionId} is a {run.Action.Kind} action, not a URL block or unblock.", actionId),
         };

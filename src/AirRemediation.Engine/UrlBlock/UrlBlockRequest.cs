@@ -37,7 +37,8 @@ public sealed record UrlBlockRequest
         var duplicates = 0;
         foreach (var raw in Urls)
         {
-            var check = UrlEntryValidator.Check(raw);
+            // Lists pasted from files and tickets carry stray spaces at the ends; spaces inside an entry stay an error.
+            var check = UrlEntryValidator.Check(raw?.Trim());
             if (!check.IsValid) { rejected.Add(check); continue; }
             if (seen.Add(check.Entry)) valid.Add(check.Entry); else duplicates++;
         }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Approvals;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -16,6 +17,7 @@ public sealed class ApproveAirActionCommand : AirCmdlet
     /// <summary>Action id(s); binds from Get-AirPendingAction / Get-AirAction output.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ActionId")]
+    [ArgumentCompleter(typeof(ActionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Approvals;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -14,6 +15,7 @@ public sealed class DenyAirActionCommand : AirCmdlet
     /// <summary>Action id(s); binds from Get-AirPendingAction output.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ActionId")]
+    [ArgumentCompleter(typeof(ActionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 

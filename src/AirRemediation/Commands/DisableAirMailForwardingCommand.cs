@@ -18,7 +18,7 @@ public sealed class DisableAirMailForwardingCommand : AirCmdlet
 
     /// <summary>Mailbox(es) (UPN or primary SMTP address); binds from strings and from objects with a Mailbox, UserPrincipalName or PrimarySmtpAddress property.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("UserPrincipalName", "PrimarySmtpAddress", "Identity", "Upn")]
+    [Alias("UserPrincipalName", "PrimarySmtpAddress", "Upn")]
     [ValidateNotNullOrEmpty]
     public string[] Mailbox { get; set; } = [];
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Store;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -16,6 +17,7 @@ public sealed class GetAirActionCommand : AirCmdlet
     /// <summary>Action id(s); with -Id the items and the trail are always included.</summary>
     [Parameter(ParameterSetName = ById, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ActionId")]
+    [ArgumentCompleter(typeof(ActionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 

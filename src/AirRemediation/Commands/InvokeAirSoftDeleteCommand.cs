@@ -2,6 +2,7 @@ using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -27,6 +28,7 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
     [Parameter(ParameterSetName = ByMessage, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ClusterMailbox, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("UserPrincipalName", "PrimarySmtpAddress", "RecipientEmailAddress", "Recipient")]
+    [ArgumentCompleter(typeof(MailboxCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Mailbox { get; set; } = [];
 

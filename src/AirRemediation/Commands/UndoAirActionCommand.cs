@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -12,6 +13,7 @@ public sealed class UndoAirActionCommand : AirCmdlet
     /// <summary>The action id(s) to undo; binds from objects with an Id or ActionId property.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("ActionId")]
+    [ArgumentCompleter(typeof(ActionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 

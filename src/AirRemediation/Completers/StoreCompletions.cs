@@ -1,0 +1,78 @@
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Store;
+using AirRemediation.Infrastructure;
+
+namespace AirRemediation.Completers;
+
+/// <summary>
+/// What the argument completers offer, read from the connected session's action store. Internal, so Engine types
+/// never appear on the public completer classes. Tab completion must never hang or throw: every read has a small
+/// time budget, and no connection, a store that cannot be opened or any other failure simply yields nothing.
+/// </summary>
+internal static class StoreCompletions
+{
+    /// <summary>How long a Tab press may wait for the store before it gives up.</summary>
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
+
+    private const int ActionLimit = 50;
+    private const int MailboxActionLimit = 20;
+    private const int MailboxItemLimit = 5_000;
+    private const int MailboxResultLimit = 100;
+
+    /// <summary>Action ids starting with <paramref name="prefix"/>, newest first, with "kind · state · summary".</summary>
+    public static IReadOnlyList<(string Text, string ToolTip)> ActionIds(string prefix) =>
+        Run(async ct =>
+        {
+            var store = await AirContext.Session!.GetStoreAsync(ct).ConfigureAwait(false);
+            var query = new ActionQuery { Limit = ActionLimit, IdPrefix = string.IsNullOrEmpty(prefix) ? null : prefix };
+            var list = new List<(string, string)>();
+            await foreach (var a in store.QueryActionsAsync(query, ct).ConfigureAwait(false))
+                list.Add((a.Id, $"{a.Kind} · {a.State} · {a.Summary ?? "(no summary)"} · {a.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm}"));
+            return list;
+        });
+
+    /// <summary>Mailbox addresses that the newest actions acted on, starting with <paramref name="prefix"/>.</summary>
+    public static IReadOnlyList<(string Text, string ToolTip)> Mailboxes(string prefix) =>
+        Run(async ct =>
+        {
+            var store = await AirContext.Session!.GetStoreAsync(ct).ConfigureAwait(false);
+            var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            var order = new List<string>();
+            var read = 0;
+            await foreach (var a in store.QueryActionsAsync(new ActionQuery { Limit = MailboxActionLimit }, ct).ConfigureAwait(false))
+            {
+                await foreach (var item in store.GetItemsAsync(a.Id, new ItemQuery { PageSize = 500 }, ct).ConfigureAwait(false))
+                {
+                    if (++read > MailboxItemLimit || order.Count >= MailboxResultLimit) break;
+                    var mailbox = item.Target;
+                    // Inputs that were never a mailbox (bad addresses) or mailboxes that could not be searched are not offered.
+                    if (mailbox is null || !mailbox.Contains('@', StringComparison.Ordinal)
+                        || item.Key.StartsWith("invalid|", StringComparison.Ordinal) || item.Key.EndsWith("|mailbox", StringComparison.Ordinal)) continue;
+                    if (!mailbox.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || seen.ContainsKey(mailbox)) continue;
+                    seen[mailbox] = $"Seen in {a.Id} ({a.Kind}, {a.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm})";
+                    order.Add(mailbox);
+                }
+                if (read > MailboxItemLimit || order.Count >= MailboxResultLimit) break;
+            }
+            return order.Select(m => (m, seen[m])).ToList();
+        });
+
+    private static IReadOnlyList<(string, string)> Run(Func<CancellationToken, Task<List<(string, string)>>> query)
+    {
+        if (AirContext.Session is null) return [];
+        using var cts = new CancellationTokenSource(Budget);
+        try
+        {
+            var task = Task.Run(() => query(cts.Token), cts.Token);
+            // Completion is synchronous by contract; wait a bounded time on a worker, never on the store's own thread.
+            if (!task.Wait(Budget)) return [];
+            return task.GetAwaiter().GetResult();
+        }
+#pragma warning disable CA1031 // A completer must never throw into the user's Tab press; any failure means "no suggestions".
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return [];
+        }
+    }
+}
