@@ -57,6 +57,15 @@ Describe 'Argument completion from the action store' -Tag Completion {
         $m[0].ToolTip | Should -Match "^Seen in $cluster \(SoftDeleteCluster"
     }
 
+    It 'completes -Url of Unblock-AirUrl with the entries on the Tenant Allow/Block List' {
+        $null = Block-AirUrl -Url 'phish-one.example/login', 'phish-two.example' -Force
+        $all = @(Complete 'Unblock-AirUrl -Url phish-').CompletionText
+        $all | Should -Be @('phish-one.example/login', 'phish-two.example')
+        $one = @(Complete 'Unblock-AirUrl phish-o')
+        $one.CompletionText | Should -Be @('phish-one.example/login')
+        $one[0].ToolTip | Should -Match '^Block, expires '
+    }
+
     It 'offers nothing, and does not fail, when not connected' {
         Disconnect-AirService
         try {

@@ -16,6 +16,7 @@ public sealed class UnblockAirUrlCommand : AirCmdlet
     private readonly List<string> ids = [];
 
     /// <summary>The entry values to remove, exactly as blocked (case-insensitive).</summary>
+    [ArgumentCompleter(typeof(AirRemediation.Completers.UrlEntryCompleter))]
     [Parameter(ParameterSetName = ByUrl, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];

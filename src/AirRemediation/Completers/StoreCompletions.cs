@@ -57,6 +57,22 @@ internal static class StoreCompletions
             return order.Select(m => (m, seen[m])).ToList();
         });
 
+    /// <summary>
+    /// URL entries of the Tenant Allow/Block List starting with <paramref name="prefix"/>, read live (the list is the
+    /// truth, not our journal), with their expiry as tooltip.
+    /// </summary>
+    public static IReadOnlyList<(string Text, string ToolTip)> UrlEntries(string prefix) =>
+        Run(async ct =>
+        {
+            var entries = await AirRemediation.Engine.UrlBlock.UrlBlockService.ListAsync(AirContext.Session!, ct).ConfigureAwait(false);
+            return entries
+                .Where(e => e.Value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(e => e.Value, StringComparer.OrdinalIgnoreCase)
+                .Take(MailboxResultLimit)
+                .Select(e => (e.Value, e.ExpiresOn is { } x ? $"{e.Action}, expires {x.ToLocalTime():yyyy-MM-dd HH:mm}" : $"{e.Action}, never expires"))
+                .ToList();
+        });
+
     private static IReadOnlyList<(string, string)> Run(Func<CancellationToken, Task<List<(string, string)>>> query)
     {
         if (AirContext.Session is null) return [];
