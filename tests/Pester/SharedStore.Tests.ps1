@@ -79,6 +79,22 @@ Describe 'The shared queue on Azure Table Storage' -Tag 'Tables' {
         $err.Exception.Message | Should -Match 'Choose one action store'
     }
 
+    It '-ActionStoreTableEndpoint signs in to storage with the session''s own credential; where that fails, the error names the endpoint' {
+        # The simulator issues no storage tokens and Azurite takes only keys/SAS here, so this path ends in a clear
+        # StoreUnavailable (or InvalidInput for http) instead of a result; the connection-string path is what the rest proves.
+        $endpoint = 'https://127.0.0.1:9/devstoreaccount1'
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStoreTableEndpoint $endpoint
+        (Get-AirConnection).ActionStore | Should -Be "$endpoint (table prefix air)"
+        $err = { Get-AirAction -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AirStoreUnavailable,*'
+        $err.Exception.Message | Should -Match ([regex]::Escape($endpoint))
+
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStoreTableEndpoint 'http://127.0.0.1:9/devstoreaccount1'
+        $err = { Get-AirAction -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AirInvalidInput,*'
+        $err.Exception.Message | Should -Match 'must be https'
+    }
+
     It 'a runbook (managed identity) proposes, an admin (client secret) approves, and both see the same trail' {
         $proposed = Invoke-AsRunbook @'
 $a = New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<shared-21@fabrikam-payments.example>' -Reason 'runbook: phish reported by 3 users' -Confirm:$false

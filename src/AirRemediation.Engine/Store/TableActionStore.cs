@@ -144,6 +144,12 @@ public sealed partial class TableActionStore : IActionStore
             throw new AirException(AirErrorKind.InvalidInput,
                 $"The action store endpoint {Redact(options.Endpoint!)} needs a signed-in session (Connect-AirService -ActionStoreTableEndpoint) or a connection string.");
         }
+        if (options.Endpoint!.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new AirException(AirErrorKind.InvalidInput,
+                $"The action store endpoint {Redact(options.Endpoint)} must be https: storage accepts a signed-in identity's token only over TLS. For the Azurite emulator use -ActionStoreConnectionString.",
+                Redact(options.Endpoint));
+        }
         return new TableServiceClient(options.Endpoint, credential, clientOptions);
     }
 
