@@ -15,7 +15,7 @@ param(
     [int] $Mailboxes = 1000,
     [int] $MessagesPerMailbox = 20,
     [int] $MatchingPerMailbox = 5,
-    [double] $AppRate = 500,
+    [double] $AppRate = 800,
     [int] $LatencyMs = 40,
     [int] $JitterMs = 10,
     [int] $BaselineCapSeconds = 60,

@@ -30,7 +30,7 @@ BeforeAll {
     function script:Start-ChildSoftDelete($Sim, [string] $Store) {
         # A separate pwsh running the cluster soft delete, to be killed with SIGKILL.
         $script = @"
-`$ErrorActionPreference = 'Stop'
+`$ErrorActionPreference = 'Continue'   # item errors are written and the run goes on; the test judges the journal
 Import-Module '$($env:AIR_MODULE_PATH)'
 `$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
 Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
@@ -41,13 +41,53 @@ Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
         $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
         Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError ([IO.Path]::GetTempFileName())
     }
+    function script:Start-Child($Sim, [string] $Store, [string] $Body) {
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
+$Body
+"@
+        $file = Join-Path ([IO.Path]::GetTempPath()) "air-fault-kill-$([guid]::NewGuid().ToString('n')).ps1"
+        Set-Content $file $script
+        $exe = [Environment]::ProcessPath
+        $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
+        $err = [IO.Path]::GetTempFileName()
+        $p = Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError $err
+        $p | Add-Member -NotePropertyName ErrorFile -NotePropertyValue $err -PassThru
+    }
+
+    function script:Invoke-KillLoop($Sim, [string] $Store, [string] $Body, [scriptblock] $Progress, [int] $Total, [int] $Kills) {
+        # Runs $Body in a child pwsh and kills it (SIGKILL) when $Progress reaches a random point around i/(Kills+2)
+        # of $Total, Kills times; returns the progress at each kill.
+        $seed = Get-Random -Maximum 100000
+        $rng = [Random]::new($seed)
+        $points = @()
+        $step = $Total / ($Kills + 2)
+        for ($i = 1; $i -le $Kills; $i++) {
+            $target = [int]($step * $i + ($rng.NextDouble() - 0.5) * 0.8 * $step)
+            $p = Start-Child $Sim $Store $Body
+            $deadline = [DateTime]::UtcNow.AddSeconds(90)
+            do { Start-Sleep -Milliseconds 50; $done = & $Progress } while ($done -lt $target -and [DateTime]::UtcNow -lt $deadline -and -not $p.HasExited)
+            $why = if ($p.HasExited) { " - the child ended on its own: $(Get-Content $p.ErrorFile -Raw)" } else { '' }
+            $p.HasExited | Should -BeFalse -Because "kill $i must land while the run is still going (progress $done of $Total)$why"
+            $p.Kill($true)
+            $p.WaitForExit()
+            $points += (& $Progress)
+        }
+        Write-Host "    kill points (seed $seed): $($points -join ', ') of $Total"
+        $points[-1] | Should -BeLessThan $Total -Because 'the last kill must leave work to resume'
+    }
 }
 AfterAll { Disconnect-AirService }
 
 Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
     It 'resumes after each of <Kills> kills with every message moved exactly once and exact counts' -ForEach @(@{ Kills = $(if ($env:AIR_LONG_FAULTS -eq '1') { 12 } else { 5 }) }) {
         $k = if ($long) { 4000 } else { 1200 }
-        $sim = Start-AirSimulator -ExtraArguments @('--generate', "$($k / 4),3,$k", '--seed', '23', '--latency-ms', '25', '--jitter-ms', '10')
+        # Few mailboxes with many copies each: the run is bounded by 4 moves in flight per mailbox, slow enough (about
+        # 150 moves a second) for the kills to land where they were aimed.
+        $mailboxes = if ($long) { 10 } else { 4 }
+        $sim = Start-AirSimulator -ExtraArguments @('--generate', "$mailboxes,3,$k", '--seed', '23', '--latency-ms', '100', '--jitter-ms', '20')
         $store = New-StorePath
         try {
             $seed = Get-Random -Maximum 100000
@@ -55,9 +95,10 @@ Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
             $points = @()
             $moved = 0
             for ($i = 1; $i -le $Kills; $i++) {
-                # A random number of further moves before the kill: sometimes in the scan, sometimes mid-move, sometimes
-                # right after a resume started (when the previous run's open items are being verified).
-                $target = $moved + $rng.Next(0, [int](($k - $moved) / ($Kills - $i + 3)))
+                # Kill i lands at a random point around i/(Kills+2) of the run: sometimes while a resumed run is still
+                # verifying the open items of the one killed before, sometimes mid-scan, mostly mid-move.
+                $step = $k / ($Kills + 2)
+                $target = [int]($step * $i + ($rng.NextDouble() - 0.5) * 0.8 * $step)
                 $p = Start-ChildSoftDelete $sim $store
                 $deadline = [DateTime]::UtcNow.AddSeconds(90)
                 do {
@@ -94,6 +135,105 @@ Describe 'kill -9 at random points during a cluster soft delete' -Tag 'Fault' {
     }
 }
 
+Describe 'kill -9 at random points while blocking URLs' -Tag 'Fault' {
+    It 'resumes after each of 5 kills: every URL blocked exactly once, exact counts' {
+        $n = if ($long) { 2000 } else { 600 }
+        $sim = Start-AirSimulator -ExtraArguments @('--latency-ms', '120', '--jitter-ms', '20')
+        $store = New-StorePath
+        try {
+            $before = @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').tablEntries).Count
+            $urls = 1..$n | ForEach-Object { "kill-$_.phish.example" }
+            $list = Join-Path ([IO.Path]::GetTempPath()) "air-fault-urls-$([guid]::NewGuid().ToString('n')).txt"
+            Set-Content $list $urls
+            # First run starts the action; each later one resumes it (a re-run would start a new action).
+            $body = @"
+`$open = @(Get-AirAction -Kind BlockUrl -State Running, Cancelled)
+if (`$open) { Resume-AirAction -Id `$open[0].Id | Out-Null } else { Block-AirUrl -Url (Get-Content '$list') -Note 'kill test' -Force | Out-Null }
+"@
+            Invoke-KillLoop $sim $store $body { @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').tablEntries).Count - $before } $n 5
+
+            Connect-App $sim $store
+            $action = @(Get-AirAction -Kind BlockUrl)
+            $action.Count | Should -Be 1 -Because 'every run after a kill resumed the one action'
+            $summary = if ($action[0].State -in 'Running', 'Cancelled') { Resume-AirAction -Id $action[0].Id | Where-Object { $_ -is [AirRemediation.AirRunSummary] } } else { $action[0] }
+            Write-Host "    after resume: $summary"
+            $final = Get-AirAction -Id $action[0].Id
+            $final.State | Should -Be 'Completed'
+            $final.Succeeded + $final.AlreadyRemediated | Should -Be $n
+            $final.Failed | Should -Be 0
+            $final.Total | Should -Be $n
+            $tabl = @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').tablEntries)
+            $ours = @($tabl | Where-Object { $_.value -like 'kill-*.phish.example' })
+            $ours.Count | Should -Be $n
+            @($ours.value | Sort-Object -Unique).Count | Should -Be $n -Because 'no URL may be added twice'
+        }
+        finally { $sim | Stop-AirSimulator }
+    }
+}
+
+Describe 'kill -9 at random points while turning off forwarding' -Tag 'Fault' {
+    It 'resumes after each of 5 kills: every external rule off and forwarding cleared once, and undo restores the original state exactly' {
+        $m = if ($long) { 800 } else { 100 }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+        $upns = 1..$m | ForEach-Object { 'fwd{0:D4}@contoso.com' -f $_ }
+        foreach ($u in $upns) {
+            $doc.users += @{ id = [guid]::NewGuid().ToString(); userPrincipalName = $u; displayName = $u }
+            $doc.mailboxes += @{
+                user = $u; messages = @(); forwardingSmtpAddress = "smtp:$($u.Split('@')[0])@exfil.example"; deliverToMailboxAndForward = $true
+                rules = @(
+                    @{ displayName = 'Forward out'; sequence = 1; conditions = @{}; actions = @{ forwardTo = @(@{ emailAddress = @{ name = 'x'; address = 'drop@exfil.example' } }) } }
+                    @{ displayName = 'Redirect out'; sequence = 2; conditions = @{ subjectContains = @('pay') }; actions = @{ redirectTo = @(@{ emailAddress = @{ name = 'y'; address = 'y@exfil.example' } }) } }
+                )
+            }
+        }
+        $path = Join-Path ([IO.Path]::GetTempPath()) 'air-fault-forwarding-scenario.json'
+        $doc | ConvertTo-Json -Depth 20 | Set-Content $path
+        Copy-Item (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/*.pfx') ([IO.Path]::GetTempPath())
+        $sim = Start-AirSimulator -Scenario $path -ExtraArguments @('--latency-ms', '120', '--jitter-ms', '20')
+        $store = New-StorePath
+        function Get-Fwd { @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').mailboxes | Where-Object { $_.user -like 'fwd*' }) }
+        try {
+            $original = (Get-Fwd | ConvertTo-Json -Depth 20)
+            $list = Join-Path ([IO.Path]::GetTempPath()) "air-fault-mbx-$([guid]::NewGuid().ToString('n')).txt"
+            Set-Content $list $upns
+            $body = @"
+`$open = @(Get-AirAction -Kind DisableForwarding -State Running, Cancelled)
+if (`$open) { Resume-AirAction -Id `$open[0].Id | Out-Null } else { Get-Content '$list' | Disable-AirMailForwarding -Force | Out-Null }
+"@
+            # Progress: changes made (rules turned off + forwarding cleared), out of 3 per mailbox.
+            $progress = { $mb = Get-Fwd; @($mb.rules | Where-Object { -not $_.isEnabled }).Count + @($mb | Where-Object { -not $_.forwardingSmtpAddress }).Count }
+            Invoke-KillLoop $sim $store $body $progress (3 * $m) 5
+            Write-Host "    kills done at $([int]$clock.Elapsed.TotalSeconds) s"
+            # The latency only had to make the run long enough to kill; finish and undo at full speed.
+            $null = Invoke-SimulatorApi $sim '/_simulator/limits' -Method Post -Body @{ latencyMs = 0 }
+
+            Connect-App $sim $store
+            $action = @(Get-AirAction -Kind DisableForwarding)
+            $action.Count | Should -Be 1 -Because 'every run after a kill resumed the one action'
+            if ($action[0].State -in 'Running', 'Cancelled') { $null = Resume-AirAction -Id $action[0].Id }
+            $final = Get-AirAction -Id $action[0].Id
+            Write-Host "    after resume: $($final.State) $($final.Succeeded) succeeded, $($final.AlreadyRemediated) already, $($final.Failed) failed of $($final.Total)"
+            foreach ($f in @($final.Items | Where-Object Outcome -eq 'Failed') | Select-Object -First 5) { Write-Host "    failed: $($f.Key) $($f.Reason)" }
+            $final.State | Should -Be 'Completed'
+            $final.Failed | Should -Be 0
+            $final.Succeeded + $final.AlreadyRemediated | Should -Be (3 * $m)
+            $mb = Get-Fwd
+            @($mb.rules | Where-Object isEnabled).Count | Should -Be 0
+            @($mb | Where-Object forwardingSmtpAddress).Count | Should -Be 0
+
+            # The before-state journaled for each change is the original one, never what a resumed run found after
+            # the killed run had already changed it: undo puts back exactly what was there.
+            Write-Host "    resumed at $([int]$clock.Elapsed.TotalSeconds) s"
+            $u = Undo-AirAction -Id $action[0].Id -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+            Write-Host "    undone at $([int]$clock.Elapsed.TotalSeconds) s"
+            $u.State | Should -Be 'Completed'
+            (Get-Fwd | ConvertTo-Json -Depth 20) | Should -BeExactly $original
+        }
+        finally { $sim | Stop-AirSimulator }
+    }
+}
+
 Describe 'Ctrl+C during a cluster run' -Tag 'Fault' {
     It 'stops within 5 seconds, leaves a consistent journal, and Resume-AirAction finishes it' {
         $k = 1200
@@ -111,12 +251,7 @@ Describe 'Ctrl+C during a cluster run' -Tag 'Fault' {
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()                      # what Ctrl+C does: StopProcessing on the running cmdlet
             $sw.Stop()
-            # pwsh 7.6: EndInvoke of a stopped pipeline throws PipelineStoppedException (wrapped); that is the stop working.
-            try { $out = @($ps.EndInvoke($async)) }
-            catch [System.Management.Automation.MethodInvocationException] {
-                if ($_.Exception.InnerException -isnot [System.Management.Automation.PipelineStoppedException]) { throw }
-                $out = @()
-            }
+            try { $null = $ps.EndInvoke($async) } catch [System.Management.Automation.PipelineStoppedException] { } catch { if ($_.Exception.InnerException -isnot [System.Management.Automation.PipelineStoppedException]) { throw } }
             $ps.Dispose()
             $atStop = (Invoke-SimulatorApi $sim '/_simulator/stats').totals.moves
             Write-Host "    stopped in $([int]$sw.Elapsed.TotalMilliseconds) ms after $moved moves ($atStop when stopped)"
@@ -200,6 +335,42 @@ Describe 'Bad input through the cmdlets' -Tag 'Fault' {
     }
 }
 
+Describe 'Bad URL input' -Tag 'Fault' {
+    It 'a 251-character URL, wildcard misuse and a Unicode domain are each refused with their own error before anything is sent; a full block list refuses the rest, with nothing half-added' {
+        # An EOP tenant (500 URL block entries) that already has 499.
+        $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+        $doc.tenant.license = 'EOP'
+        $doc.tablEntries = @(1..499 | ForEach-Object { @{ listType = 'Url'; value = "filler$_.example"; action = 'Block' } })
+        $path = Join-Path ([IO.Path]::GetTempPath()) 'air-fault-url-limit-scenario.json'
+        $doc | ConvertTo-Json -Depth 20 | Set-Content $path
+        Copy-Item (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/*.pfx') ([IO.Path]::GetTempPath())
+        $sim = Start-AirSimulator -Scenario $path
+        try {
+            Connect-App $sim (New-StorePath)
+            $tooLong = (('a' * 60) + '.') * 4 + 'example'
+            $tooLong.Length | Should -Be 251
+            $bad = [ordered]@{ $tooLong = 'TooLong'; '*phish.example' = 'LeftWildcard'; 'conto*so.example' = 'MiddleWildcard'; 'phish.example/**' = 'DoubleWildcard'; 'bücher.example' = 'Unicode' }
+            $good = 'over-1.example', 'over-2.example'
+            $r = Block-AirUrl -Url (@($bad.Keys) + $good) -Force -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            $items = $r | Where-Object { $_ -is [AirRemediation.AirUrlBlockResult] }
+            foreach ($k in $bad.Keys) {
+                $i = $items | Where-Object Url -eq $k
+                $i.Outcome | Should -Be 'Rejected' -Because $k
+                $i.Rule | Should -Be $bad[$k] -Because $k
+            }
+            ($items | Where-Object Url -in $good).Outcome | Sort-Object -Unique | Should -Be 'LimitReached'
+            ($r | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).LimitReached | Should -BeTrue
+            $ids = $errs | ForEach-Object FullyQualifiedErrorId
+            $ids | Should -Contain 'AirLimitReached,AirRemediation.Commands.BlockAirUrlCommand'
+            @($ids | Where-Object { $_ -like 'AirInvalidUrl*' }).Count | Should -Be $bad.Count
+            ($errs | Where-Object { $_.Exception.Message -match 'bücher' }).Exception.Message | Should -Match 'xn--'
+            $tabl = @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').tablEntries)
+            $tabl.Count | Should -Be 499
+        }
+        finally { $sim | Stop-AirSimulator }
+    }
+}
+
 Describe 'Approval refused before anything runs' -Tag 'Fault' {
     It 'a signed-in user without an approving role cannot approve, and no request reaches the mailbox' {
         $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
@@ -240,54 +411,66 @@ Describe 'Secret hygiene across every cmdlet' -Tag 'Fault' {
             $null = Start-Transcript -Path $transcript -IncludeInvocationHeader
             try {
                 $vd = @{ Verbose = $true; Debug = $true }
-                Connect-App $sim $store -VerboseDebug | Capture
-                Get-AirConnection | Capture
-                Test-AirPermission @vd *>&1 | Capture
-                Get-AirInvestigation @vd *>&1 | Capture
-                Get-AirPendingAction @vd *>&1 | Capture
+                # Every call: its whole output (objects, errors, warnings, verbose, debug) captured, and a terminating
+                # error captured too, so that error records and exceptions are checked as well.
+                function Run([scriptblock] $Call) { try { & $Call *>&1 | Capture } catch { $captured.Add($_) } }
+                Run { Connect-App $sim $store -VerboseDebug }
+                Run { Get-AirConnection }
+                Run { Test-AirPermission @vd }
+                Run { Get-AirInvestigation @vd }
+                Run { Get-AirPendingAction @vd }
                 $a = New-AirAction -Kind SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'hygiene' -Confirm:$false @vd *>&1
                 $a | Capture
                 $aid = ($a | Where-Object { $_ -is [AirRemediation.AirAction] }).Id
-                Approve-AirAction -Id $aid -Force -ErrorAction Continue @vd *>&1 | Capture          # four-eyes refusal: an error record
-                Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false -ErrorAction Continue @vd *>&1 | Capture
-                Start-Sleep -Seconds 6                                                             # let the 5 s tokens expire: renewal under -Debug
-                Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -WhatIf @vd *>&1 | Capture
+                Run { Approve-AirAction -Id $aid -Force @vd }                                     # four-eyes refusal: an error
+                Run { Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false @vd }         # an app may not: an error
+                Start-Sleep -Seconds 6                                                             # the 5 s tokens expire: renewal under -Debug
+                Run { Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -WhatIf @vd }
                 $r = Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -Force @vd *>&1
                 $r | Capture
                 $sid = ($r | Where-Object { $_ -is [AirRemediation.AirRunSummary] }).ActionId
-                Resume-AirAction -Id $sid -ErrorAction Continue @vd *>&1 | Capture
-                Undo-AirAction -Id $sid -Force @vd *>&1 | Capture
-                Deny-AirAction -Id $aid -Reason 'hygiene run' -ErrorAction Continue @vd *>&1 | Capture
-                Get-AirAction -IncludeDetail @vd *>&1 | Capture
-                Test-AirAuditTrail @vd *>&1 | Capture
-                Get-AirAction -Id 'A-0000000000' -ErrorAction Continue @vd *>&1 | Capture
-                Invoke-AirSoftDelete -Mailbox 'not-a-mailbox' -InternetMessageId '<x@y.example>' -Force -ErrorAction Continue @vd *>&1 | Capture
-                try {
-                    Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString 'wrong-secret-Zq81' -AsPlainText -Force) -AuthorityHost $sim.authority -GraphEndpoint $sim.graph -ExchangeEndpoint $sim.exchange -ActionStorePath $store -ErrorAction Stop @vd *>&1 | Capture
-                }
-                catch { $captured.Add($_) }
-                Disconnect-AirService @vd *>&1 | Capture
+                Run { Resume-AirAction -Id $sid @vd }
+                Run { Undo-AirAction -Id $sid -Force @vd }
+                Run { Block-AirUrl -Url 'hygiene-phish.example', 'https://bad entry' -Force @vd }
+                Run { Get-AirUrlBlock @vd }
+                Run { Unblock-AirUrl -Url 'hygiene-phish.example' -Force @vd }
+                Run { Disable-AirMailForwarding -Mailbox 'lynne@contoso.com', 'ghost@contoso.com' -Force @vd }
+                Run { Deny-AirAction -Id $aid -Reason 'hygiene run' @vd }
+                Run { Get-AirAction -IncludeDetail @vd }
+                Run { Test-AirAuditTrail @vd }
+                Run { Get-AirAction -Id 'A-0000000000' @vd }
+                Run { Invoke-AirSoftDelete -Mailbox 'not-a-mailbox' -InternetMessageId '<x@y.example>' -Force @vd }
+                Run { Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString 'wrong-secret-Zq81' -AsPlainText -Force) -AuthorityHost $sim.authority -GraphEndpoint $sim.graph -ExchangeEndpoint $sim.exchange -ActionStorePath $store -ErrorAction Stop @vd }
+                Run { Connect-App $sim $store -VerboseDebug }
+                Run { Disconnect-AirService @vd }
             }
             finally { $null = Stop-Transcript }
 
             $text = [Text.StringBuilder]::new()
             foreach ($o in $captured) {
                 $null = $text.AppendLine(($o | Out-String -Width 4096))
-                $null = $text.AppendLine(($o | Format-List * -Force | Out-String -Width 4096))
                 if ($o -is [System.Management.Automation.ErrorRecord]) {
-                    $null = $text.AppendLine($o.ToString()).AppendLine("$($o.ErrorDetails)").AppendLine("$($o.TargetObject)").AppendLine($o.ScriptStackTrace)
+                    $null = $text.AppendLine($o.ToString()).AppendLine("$($o.ErrorDetails)").AppendLine("$($o.TargetObject)").AppendLine($o.FullyQualifiedErrorId)
                     $e = $o.Exception
-                    while ($e) { $null = $text.AppendLine($e.ToString()); $null = $text.AppendLine(($e | Format-List * -Force | Out-String -Width 4096)); $e = $e.InnerException }
+                    while ($e) {
+                        $null = $text.AppendLine($e.ToString())
+                        foreach ($p in $e.PSObject.Properties) { if ($p.Name -notin 'TargetSite', 'StackTrace', 'InnerException', 'ErrorRecord') { $null = $text.AppendLine("$($p.Name)=$($p.Value)") } }
+                        $e = $e.InnerException
+                    }
                 }
-                elseif ($o -isnot [string]) { try { $null = $text.AppendLine(($o | ConvertTo-Json -Depth 6 -WarningAction SilentlyContinue)) } catch { } }
+                elseif ($o -is [System.Management.Automation.InformationalRecord]) { $null = $text.AppendLine($o.Message) }
+                elseif ($o.GetType().Namespace -eq 'AirRemediation') {
+                    # Every property of the module's own output objects, nested ones included.
+                    $null = $text.AppendLine(($o | ConvertTo-Json -Depth 4 -Compress -WarningAction SilentlyContinue))
+                }
             }
-            foreach ($e in $Error) { $null = $text.AppendLine("$e"); $x = $e.Exception; while ($x) { $null = $text.AppendLine($x.ToString()); $x = $x.InnerException } }
             $all = $text.ToString() + (Get-Content $transcript -Raw)
             $storeText = ''
             foreach ($f in @($store, "$store-wal") | Where-Object { Test-Path $_ }) { $storeText += [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($f)) }
 
             $all.Length | Should -BeGreaterThan 10000 -Because 'the run must really have produced verbose/debug output'
             $all | Should -Match 'POST .*/move' -Because '-Verbose shows each call'
+            $all | Should -Match 'InvokeCommand' -Because 'the Exchange calls ran too'
             $storeText.Length | Should -BeGreaterThan 0
             $secrets = @((Invoke-SimulatorApi $sim '/_simulator/secrets').all)
             $secrets.Count | Should -BeGreaterThan 5 -Because 'several tokens must have been issued (5 s lifetime)'

@@ -390,49 +390,16 @@ internal sealed class ForwardingExecutor
 
     public async Task<RunSummary> UndoAsync(string actionId, AuditContext who, CancellationToken ct)
     {
-        var original = await store.GetActionAsync(actionId, ct).ConfigureAwait(false)
-            ?? throw new AirException(AirErrorKind.NotFound, $"No action with id {actionId} exists in the action store.", actionId);
-        if (original.Kind != ActionKind.DisableForwarding)
-            throw new AirException(AirErrorKind.InvalidInput, $"Action {actionId} is a {original.Kind} action, not a forwarding change.", actionId);
-        var key = "Undo:" + original.Id;
-        var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
-        ActionRun run;
-        if (previous is not null && previous.State is ActionState.Running or ActionState.Cancelled)
-        {
-            run = await ActionRun.ResumeAsync(store, previous.Id, who, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
-                throw new AirException(AirErrorKind.InvalidState,
-                    original.State == ActionState.Undone
-                        ? $"Action {actionId} has already been undone{(previous is null ? "" : $" (by action {previous.Id})")}."
-                        : $"Action {actionId} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", actionId);
-            run = await ActionRun.StartNewAsync(store, new NewAction
-            {
-                Kind = ActionKind.Undo,
-                DedupeKey = key,
-                RelatedActionId = original.Id,
-                ParametersJson = original.ParametersJson,
-                Summary = $"Undo of {original.Id}: restore the inbox rules and mailbox forwarding it turned off",
-            }, who, ct).ConfigureAwait(false);
-            var batch = new List<NewItem>();
-            await foreach (var item in store.GetItemsAsync(original.Id, new ItemQuery { States = [ItemState.Done] }, ct).ConfigureAwait(false))
+        var original = await UndoRun.LoadOriginalAsync(store, actionId, [ActionKind.DisableForwarding], "a forwarding change", ct).ConfigureAwait(false);
+        await using var run = await UndoRun.StartOrResumeAsync(store, original,
+            $"Undo of {original.Id}: restore the inbox rules and mailbox forwarding it turned off", item =>
             {
                 var data = ForwardingItemData.FromJson(item.DataJson);
                 var op = data.Op switch { "disable" => "undo-enable", "delete" => "undo-create", "clear" => "undo-restore", _ => null };
-                if (op is null) continue;
-                batch.Add(new NewItem(item.Key, item.Target, (data with { Op = op, Before = item.BeforeJson ?? data.Before }).ToJson()));
-            }
-            if (batch.Count > 0) await store.AddItemsAsync(run.Id, batch, ct).ConfigureAwait(false);
-        }
-        await using (run)
-        {
-            var summary = await ExecuteAsync(run, null, null, _ => true, ct).ConfigureAwait(false);
-            if (summary.State == ActionState.Completed)
-                await store.TryTransitionAsync(original.Id, [ActionState.Completed, ActionState.PartiallyCompleted], ActionState.Undone,
-                    who with { Reason = $"Undone by action {run.Id}." }, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            return summary;
-        }
+                return op is null ? null : new NewItem(item.Key, item.Target, (data with { Op = op, Before = item.BeforeJson ?? data.Before }).ToJson());
+            }, who, ct).ConfigureAwait(false);
+        var result = await ExecuteAsync(run, null, null, _ => true, ct).ConfigureAwait(false);
+        await UndoRun.MarkUndoneAsync(store, original, result, who).ConfigureAwait(false);
+        return result;
     }
 }

@@ -390,62 +390,25 @@ internal sealed class SoftDeleteExecutor
     /// </summary>
     public async Task<RunSummary> UndoAsync(string actionId, AuditContext who, CancellationToken ct)
     {
-        var original = await store.GetActionAsync(actionId, ct).ConfigureAwait(false)
-            ?? throw new AirException(AirErrorKind.NotFound, $"No action with id {actionId} exists in the action store.", actionId);
-        if (original.Kind is not (ActionKind.SoftDeleteEmail or ActionKind.SoftDeleteCluster))
-            throw new AirException(AirErrorKind.InvalidInput, $"Action {actionId} is a {original.Kind} action, not a soft delete.", actionId);
+        var original = await UndoRun.LoadOriginalAsync(store, actionId, [ActionKind.SoftDeleteEmail, ActionKind.SoftDeleteCluster], "a soft delete", ct).ConfigureAwait(false);
         undo = true;
-        var key = "Undo:" + original.Id;
-        var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
-        ActionRun run;
-        if (previous is not null && previous.State is ActionState.Running or ActionState.Cancelled)
+        await using var run = await UndoRun.StartOrResumeAsync(store, original,
+            $"Undo of {original.Id}: move soft-deleted messages back to their original folders",
+            item => new NewItem(item.Key, item.Target, item.DataJson), who, ct).ConfigureAwait(false);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, run.LeaseLost);
+        try
         {
-            run = await ActionRun.ResumeAsync(store, previous.Id, who, ct).ConfigureAwait(false);
+            await FinishOpenItemsAsync(run, linked.Token).ConfigureAwait(false);
         }
-        else
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
-                throw new AirException(AirErrorKind.InvalidState,
-                    original.State == ActionState.Undone
-                        ? $"Action {actionId} has already been undone{(previous is null ? "" : $" (by action {previous.Id})")}."
-                        : $"Action {actionId} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", actionId);
-            run = await ActionRun.StartNewAsync(store, new NewAction
-            {
-                Kind = ActionKind.Undo,
-                DedupeKey = key,
-                DedupeSince = previous is null ? DateTimeOffset.MinValue : previous.CreatedAt.AddTicks(1),
-                RelatedActionId = original.Id,
-                ParametersJson = original.ParametersJson,
-                Summary = $"Undo of {original.Id}: move soft-deleted messages back to their original folders",
-            }, who, ct).ConfigureAwait(false);
-            var batch = new List<NewItem>(500);
-            await foreach (var item in store.GetItemsAsync(original.Id, new ItemQuery { States = [ItemState.Done] }, ct).ConfigureAwait(false))
-            {
-                batch.Add(new NewItem(item.Key, item.Target, item.DataJson));
-                if (batch.Count == 500) { await store.AddItemsAsync(run.Id, batch, ct).ConfigureAwait(false); batch.Clear(); }
-            }
-            if (batch.Count > 0) await store.AddItemsAsync(run.Id, batch, ct).ConfigureAwait(false);
+            var (cancelled, cc) = await run.CancelAsync().ConfigureAwait(false);
+            return RunSummary.From(cancelled, cc, run.Elapsed, metrics, note: $"Stopped by the user. Undo-AirAction -Id {actionId} finishes the rest.");
         }
-        await using (run)
-        {
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, run.LeaseLost);
-            try
-            {
-                await FinishOpenItemsAsync(run, linked.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                var (cancelled, cc) = await run.CancelAsync().ConfigureAwait(false);
-                return RunSummary.From(cancelled, cc, run.Elapsed, metrics, note: $"Stopped by the user. Undo-AirAction -Id {actionId} finishes the rest.");
-            }
-            var (action, counts) = await run.CompleteAsync($"Undo of {original.Id}", CancellationToken.None).ConfigureAwait(false);
-            if (action.State == ActionState.Completed)
-            {
-                await store.TryTransitionAsync(original.Id, [ActionState.Completed, ActionState.PartiallyCompleted], ActionState.Undone,
-                    who with { Reason = $"Undone by action {action.Id}." }, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            }
-            return RunSummary.From(action, counts, run.Elapsed, metrics);
-        }
+        var (action, counts) = await run.CompleteAsync($"Undo of {original.Id}", CancellationToken.None).ConfigureAwait(false);
+        var result = RunSummary.From(action, counts, run.Elapsed, metrics);
+        await UndoRun.MarkUndoneAsync(store, original, result, who).ConfigureAwait(false);
+        return result;
     }
 
     private async Task RestoreItemAsync(ActionRun run, ItemRecord item, MessageItemData data, CancellationToken ct)

@@ -361,61 +361,27 @@ internal sealed class UrlBlockExecutor
 
     public async Task<RunSummary> UndoAsync(string actionId, AuditContext who, CancellationToken ct)
     {
-        var original = await store.GetActionAsync(actionId, ct).ConfigureAwait(false)
-            ?? throw new AirException(AirErrorKind.NotFound, $"No action with id {actionId} exists in the action store.", actionId);
-        if (original.Kind is not (ActionKind.BlockUrl or ActionKind.UnblockUrl))
-            throw new AirException(AirErrorKind.InvalidInput, $"Action {actionId} is a {original.Kind} action, not a URL block or unblock.", actionId);
-        var key = "Undo:" + original.Id;
-        var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
-        ActionRun run;
-        if (previous is not null && previous.State is ActionState.Running or ActionState.Cancelled)
+        var original = await UndoRun.LoadOriginalAsync(store, actionId, [ActionKind.BlockUrl, ActionKind.UnblockUrl], "a URL block or unblock", ct).ConfigureAwait(false);
+        var summary = original.Kind == ActionKind.BlockUrl
+            ? $"Undo of {original.Id}: remove the URL block entries it added, restore expiries it changed"
+            : $"Undo of {original.Id}: re-add the URL block entries it removed";
+        await using var run = await UndoRun.StartOrResumeAsync(store, original, summary, item =>
         {
-            run = await ActionRun.ResumeAsync(store, previous.Id, who, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
-                throw new AirException(AirErrorKind.InvalidState,
-                    original.State == ActionState.Undone
-                        ? $"Action {actionId} has already been undone{(previous is null ? "" : $" (by action {previous.Id})")}."
-                        : $"Action {actionId} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", actionId);
-            run = await ActionRun.StartNewAsync(store, new NewAction
+            var data = UrlItemData.FromJson(item.DataJson);
+            var before = item.BeforeJson is null ? null : UrlItemData.FromJson(item.BeforeJson);
+            var after = item.AfterJson is null ? null : UrlItemData.FromJson(item.AfterJson);
+            UrlItemData? undo = data.Op switch
             {
-                Kind = ActionKind.Undo,
-                DedupeKey = key,
-                RelatedActionId = original.Id,
-                ParametersJson = original.ParametersJson,
-                Summary = original.Kind == ActionKind.BlockUrl
-                    ? $"Undo of {original.Id}: remove the URL block entries it added, restore expiries it changed"
-                    : $"Undo of {original.Id}: re-add the URL block entries it removed",
-            }, who, ct).ConfigureAwait(false);
-            var batch = new List<NewItem>();
-            await foreach (var item in store.GetItemsAsync(original.Id, new ItemQuery { States = [ItemState.Done] }, ct).ConfigureAwait(false))
-            {
-                var data = UrlItemData.FromJson(item.DataJson);
-                var before = item.BeforeJson is null ? null : UrlItemData.FromJson(item.BeforeJson);
-                var after = item.AfterJson is null ? null : UrlItemData.FromJson(item.AfterJson);
-                UrlItemData? undo = data.Op switch
-                {
-                    "add" => new UrlItemData(data.Value, "undo-remove", after?.Id ?? data.Id),
-                    "update" when before is not null => before with { Op = "undo-set" },
-                    "remove" => (before ?? data) with { Op = "undo-add" },
-                    _ => null,
-                };
-                if (undo is not null) batch.Add(new NewItem(item.Key, item.Target, undo.ToJson()));
-            }
-            if (batch.Count > 0) await store.AddItemsAsync(run.Id, batch, ct).ConfigureAwait(false);
-        }
-        await using (run)
-        {
-            var summary = await ExecuteAsync(run, null, ct).ConfigureAwait(false);
-            if (summary.State == ActionState.Completed)
-            {
-                await store.TryTransitionAsync(original.Id, [ActionState.Completed, ActionState.PartiallyCompleted], ActionState.Undone,
-                    who with { Reason = $"Undone by action {run.Id}." }, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            }
-            return summary;
-        }
+                "add" => new UrlItemData(data.Value, "undo-remove", after?.Id ?? data.Id),
+                "update" when before is not null => before with { Op = "undo-set" },
+                "remove" => (before ?? data) with { Op = "undo-add" },
+                _ => null,
+            };
+            return undo is null ? null : new NewItem(item.Key, item.Target, undo.ToJson());
+        }, who, ct).ConfigureAwait(false);
+        var result = await ExecuteAsync(run, null, ct).ConfigureAwait(false);
+        await UndoRun.MarkUndoneAsync(store, original, result, who).ConfigureAwait(false);
+        return result;
     }
 
     private async Task SetBackAsync(ActionRun run, ItemRecord item, UrlItemData data, Dictionary<string, UrlBlockEntry> existing, CancellationToken ct)

@@ -27,7 +27,10 @@ public sealed class HttpFront(
     public async Task HandleAsync(HttpContext http)
     {
         var path = http.Request.Path.Value ?? "/";
-        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        // ASP.NET Core decodes every escape in the path except %2F, so that an escaped slash stays inside its segment.
+        // Decode it after splitting: ids are base64 (inbox rule ids contain '/'), and Graph accepts them escaped.
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries)
+            .Select(x => x.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase)).ToArray();
         var method = http.Request.Method;
         ApiResponse response;
         try

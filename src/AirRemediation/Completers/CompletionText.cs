@@ -13,6 +13,14 @@ internal static class CompletionText
     }
 
     public static IEnumerable<CompletionResult> Results(IEnumerable<(string Text, string ToolTip)> items, char? quote) =>
-        items.Select(i => new CompletionResult(
-            quote is { } q ? q + i.Text + q : i.Text, i.Text, CompletionResultType.ParameterValue, i.ToolTip));
+        items.Select(i => new CompletionResult(Quote(i.Text, quote), i.Text, CompletionResultType.ParameterValue, i.ToolTip));
+
+    // Characters that would end or change a bare argument; such a value is completed in single quotes.
+    private static readonly char[] Special = [' ', '\t', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '|', '&', '<', '>', '#'];
+
+    private static string Quote(string text, char? quote)
+    {
+        if (quote is { } q) return q + (q == '\'' ? text.Replace("'", "''", StringComparison.Ordinal) : text) + q;
+        return text.IndexOfAny(Special) >= 0 ? "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'" : text;
+    }
 }
