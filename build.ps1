@@ -128,6 +128,48 @@ function Get-TrxCounts {
     [pscustomobject]@{ Passed = $passed; Failed = $failed }
 }
 
+function Start-Azurite {
+    # The Azure Table backend's tests run against Azurite (the Azure Storage emulator), pinned in .tools/azurite/package-lock.json,
+    # installed with npm ci on first use and started on a free loopback port for this test run only. Returns the node process.
+    $dir = Join-Path $root '.tools/azurite'
+    $pinned = (Get-Content (Join-Path $dir 'package.json') -Raw | ConvertFrom-Json).dependencies.azurite
+    $installed = Join-Path $dir 'node_modules/azurite/package.json'
+    $node = Get-Command node -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $node) { throw 'The Table store tests need Node.js (node and npm on PATH) to run Azurite; install Node.js 20 or later.' }
+    if (-not (Test-Path $installed) -or (Get-Content $installed -Raw | ConvertFrom-Json).version -ne $pinned) {
+        Write-Host "npm ci (Azurite $pinned) in $dir" -ForegroundColor DarkGray
+        Push-Location $dir
+        try {
+            & npm ci --no-audit --no-fund --loglevel=error | Out-Host
+            if ($LASTEXITCODE -ne 0) { throw "npm ci for Azurite failed with exit code $LASTEXITCODE." }
+        } finally { Pop-Location }
+    }
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $logDir = Join-Path $outRoot 'azurite'
+    New-Item -ItemType Directory -Path $logDir -Force | Out-Null
+    $main = Join-Path $dir 'node_modules/azurite/dist/src/table/main.js'
+    $process = Start-Process -FilePath $node.Source -WorkingDirectory $logDir -PassThru `
+        -ArgumentList @($main, '--tableHost', '127.0.0.1', '--tablePort', $port, '--inMemoryPersistence', '--disableTelemetry', '--silent') `
+        -RedirectStandardOutput (Join-Path $logDir 'stdout.log') -RedirectStandardError (Join-Path $logDir 'stderr.log')
+    $deadline = [DateTime]::UtcNow.AddSeconds(20)
+    while ($true) {
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try { $client.Connect('127.0.0.1', $port); break } catch { } finally { $client.Dispose() }
+        if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+            if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force }
+            throw "Azurite did not start on 127.0.0.1:$port (see $logDir)."
+        }
+        Start-Sleep -Milliseconds 100
+    }
+    # Azurite's well-known development account (public, documented by Microsoft; not a secret).
+    $env:AIR_TEST_TABLES_CONNECTION = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        "TableEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
+    Write-Host "Azurite $pinned (table service) on 127.0.0.1:$port, pid $($process.Id)" -ForegroundColor DarkGray
+    return $process
+}
+
 function Invoke-Test {
     Invoke-Build
     New-Package
@@ -135,35 +177,42 @@ function Invoke-Test {
     New-Item -ItemType Directory -Path $resultsDir | Out-Null
 
     Invoke-Dotnet build (Join-Path $root 'AirRemediation.sln') -c $Configuration --nologo
-    $xunit = [pscustomobject]@{ Passed = 0; Failed = 0 }
-    # One dotnet test per project, each with its own TRX file name, so no result file can overwrite another.
-    foreach ($project in Get-ChildItem (Join-Path $root 'tests') -Filter '*.Tests.csproj' -Recurse) {
-        $trxDir = Join-Path $resultsDir "xunit/$($project.BaseName)"
-        $xunitArgs = @('test', $project.FullName, '-c', $Configuration, '--no-build', '--nologo',
-            '--logger', "trx;LogFileName=$($project.BaseName).trx", '--logger', 'console;verbosity=minimal', '--results-directory', $trxDir)
-        if ($Tag) { $xunitArgs += @('--filter', "Category=$Tag") }
-        Write-Host "dotnet $($xunitArgs -join ' ')" -ForegroundColor DarkGray
-        & dotnet @xunitArgs | Out-Host
-        $exit = $LASTEXITCODE
-        $counts = Get-TrxCounts $trxDir
-        if ($exit -ne 0 -and $counts.Failed -eq 0) {
-            # dotnet test failed without a failing test (a crash, a filter matching nothing): count it, never hide it.
-            $counts.Failed = 1
+    $azurite = Start-Azurite
+    try {
+        $xunit = [pscustomobject]@{ Passed = 0; Failed = 0 }
+        # One dotnet test per project, each with its own TRX file name, so no result file can overwrite another.
+        foreach ($project in Get-ChildItem (Join-Path $root 'tests') -Filter '*.Tests.csproj' -Recurse) {
+            $trxDir = Join-Path $resultsDir "xunit/$($project.BaseName)"
+            $xunitArgs = @('test', $project.FullName, '-c', $Configuration, '--no-build', '--nologo',
+                '--logger', "trx;LogFileName=$($project.BaseName).trx", '--logger', 'console;verbosity=minimal', '--results-directory', $trxDir)
+            if ($Tag) { $xunitArgs += @('--filter', "Category=$Tag") }
+            Write-Host "dotnet $($xunitArgs -join ' ')" -ForegroundColor DarkGray
+            & dotnet @xunitArgs | Out-Host
+            $exit = $LASTEXITCODE
+            $counts = Get-TrxCounts $trxDir
+            if ($exit -ne 0 -and $counts.Failed -eq 0) {
+                # dotnet test failed without a failing test (a crash, a filter matching nothing): count it, never hide it.
+                $counts.Failed = 1
+            }
+            $xunit.Passed += $counts.Passed
+            $xunit.Failed += $counts.Failed
         }
-        $xunit.Passed += $counts.Passed
-        $xunit.Failed += $counts.Failed
-    }
 
-    $pesterResult = Join-Path $resultsDir 'pester.json'
-    $pesterArgs = @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
-        '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
-        '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'),
-        '-ResultPath', $pesterResult,
-        '-PackagePath', $packageFile)
-    if ($Tag) { $pesterArgs += @('-Tag', $Tag) }
-    $pesterExit = Invoke-ChildPwsh $pesterArgs
-    $pester = if (Test-Path $pesterResult) { Get-Content $pesterResult -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
-    if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
+        $pesterResult = Join-Path $resultsDir 'pester.json'
+        $pesterArgs = @('-File', (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1'),
+            '-ModulePath', (Join-Path $moduleOut 'AirRemediation.psd1'),
+            '-SimulatorPath', (Join-Path $simulatorOut 'AirRemediation.Simulator.dll'),
+            '-ResultPath', $pesterResult,
+            '-PackagePath', $packageFile)
+        if ($Tag) { $pesterArgs += @('-Tag', $Tag) }
+        $pesterExit = Invoke-ChildPwsh $pesterArgs
+        $pester = if (Test-Path $pesterResult) { Get-Content $pesterResult -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+        if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
+    } finally {
+        # Stopped by its own PID, never by name: other test runs on this machine may have their own.
+        if (-not $azurite.HasExited) { Stop-Process -Id $azurite.Id -Force }
+        Remove-Item Env:AIR_TEST_TABLES_CONNECTION -ErrorAction SilentlyContinue
+    }
 
     $passed = $xunit.Passed + $pester.Passed
     $failed = $xunit.Failed + $pester.Failed

@@ -16,6 +16,10 @@ public sealed class AirSession : IDisposable
     private readonly Lazy<GraphServiceClient> graphClient;
     private readonly SemaphoreSlim storeGate = new(1, 1);
     private IActionStore? store;
+    private readonly Uri? storeTableEndpoint;
+    private readonly System.Security.SecureString? storeConnectionString;
+    private readonly string storeTablePrefix;
+    private readonly string? tableLocation;
 
     private AirSession(ConnectionRequest request, CloudEnvironment cloud, Uri graph, Uri exchange, Uri authority,
         TokenProvider tokens, HttpMessageHandler handler, TimeProvider clock)
@@ -31,6 +35,12 @@ public sealed class AirSession : IDisposable
         ClientId = request.ClientId;
         ManagedIdentityClientId = request.ManagedIdentityClientId;
         StorePath = request.StorePath;
+        storeTableEndpoint = request.StoreTableEndpoint;
+        storeConnectionString = request.StoreConnectionString?.Copy();
+        storeConnectionString?.MakeReadOnly();
+        storeTablePrefix = request.StoreTablePrefix ?? new TableStoreOptions().TablePrefix;
+        if (request.StoreTableEndpoint is not null || request.StoreConnectionString is not null)
+            tableLocation = $"{TableActionStore.DescribeLocation(TableOptions())} (table prefix {storeTablePrefix})";
         ConnectedAt = clock.GetUtcNow();
         graphClient = new Lazy<GraphServiceClient>(() => GraphClientBuilder.Create(this));
     }
@@ -76,7 +86,12 @@ public sealed class AirSession : IDisposable
         await storeGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return store ??= await SqliteActionStore.OpenAsync(StorePath, clock: Clock, cancellationToken: ct).ConfigureAwait(false);
+            if (store is not null) return store;
+            if (tableLocation is not null)
+                store = await TableActionStore.OpenAsync(TableOptions(), Tokens.Credential, Clock, ct).ConfigureAwait(false);
+            else
+                store = await SqliteActionStore.OpenAsync(StorePath, clock: Clock, cancellationToken: ct).ConfigureAwait(false);
+            return store;
         }
         finally
         {
@@ -84,8 +99,18 @@ public sealed class AirSession : IDisposable
         }
     }
 
-    /// <summary>Where the action store is (or will be) kept.</summary>
-    public string StoreLocation => store?.Location ?? StorePath ?? ActionStorePaths.DefaultSqlitePath;
+    /// <summary>Where the action store is (or will be) kept: the SQLite file, or the table endpoint and prefix (never a key or SAS).</summary>
+    public string StoreLocation => tableLocation ?? store?.Location ?? StorePath ?? ActionStorePaths.DefaultSqlitePath;
+
+    /// <summary>True when the action store is a shared Azure Table Storage queue.</summary>
+    public bool IsSharedStore => tableLocation is not null;
+
+    private TableStoreOptions TableOptions() => new()
+    {
+        Endpoint = storeConnectionString is null ? storeTableEndpoint : null,
+        ConnectionString = storeConnectionString is null ? null : CredentialFactory.Reveal(storeConnectionString),
+        TablePrefix = storeTablePrefix,
+    };
 
     /// <summary>A token for a service, renewed ahead of expiry. Internal: tokens never leave the Engine.</summary>
     internal ValueTask<string> GetTokenAsync(ServiceKind kind, CancellationToken ct, bool forceRefresh = false) =>
@@ -101,6 +126,13 @@ public sealed class AirSession : IDisposable
                 AirLog.Current.Warning($"The clock is shifted by {shifted.Offset} ({ShiftedClock.Variable}); expiry and timestamps use the shifted time.");
             clock = (TimeProvider?)shifted ?? TimeProvider.System;
         }
+        int stores = (request.StorePath is null ? 0 : 1) + (request.StoreTableEndpoint is null ? 0 : 1) + (request.StoreConnectionString is null ? 0 : 1);
+        if (stores > 1)
+            throw new AirException(AirErrorKind.InvalidInput,
+                "Choose one action store: -ActionStorePath (a SQLite file on this machine), -ActionStoreTableEndpoint or -ActionStoreConnectionString (a shared Azure Table Storage queue).");
+        if (request.StoreTableEndpoint is not null && request.Method == SignInMethod.AccessToken)
+            throw new AirException(AirErrorKind.InvalidInput,
+                "-ActionStoreTableEndpoint signs in to storage with the session's credential, which -AccessToken does not provide; use -ActionStoreConnectionString with a SAS instead.");
         var cloud = CloudEnvironment.Parse(request.Environment);
         var authority = request.AuthorityHost ?? cloud.Authority;
         if (authority.Scheme != Uri.UriSchemeHttps)
@@ -155,5 +187,6 @@ public sealed class AirSession : IDisposable
         if (graphClient.IsValueCreated) graphClient.Value.Dispose();
         handler.Dispose();
         storeGate.Dispose();
+        storeConnectionString?.Dispose();
     }
 }

@@ -39,4 +39,14 @@ public sealed class ConnectionRequest
 
     /// <summary>Path of the SQLite action store; null for the default under the user's profile.</summary>
     public string? StorePath { get; init; }
+
+    /// <summary>Azure Table Storage endpoint of a shared action store, used with this sign-in's credential
+    /// (scope https://storage.azure.com/.default). Excludes <see cref="StorePath"/> and <see cref="StoreConnectionString"/>.</summary>
+    public Uri? StoreTableEndpoint { get; init; }
+
+    /// <summary>Connection string or SAS URL of a shared Azure Table Storage action store (the form Azurite takes).</summary>
+    public SecureString? StoreConnectionString { get; init; }
+
+    /// <summary>Table name prefix of the shared store (one prefix is one queue); null for "air".</summary>
+    public string? StoreTablePrefix { get; init; }
 }

@@ -107,6 +107,22 @@ public sealed class ConnectAirServiceCommand : AirCmdlet
     [ValidateNotNullOrEmpty]
     public string? ActionStorePath { get; set; }
 
+    /// <summary>Azure Table Storage endpoint of a queue shared by the team (e.g. https://contosoair.table.core.windows.net/).
+    /// Signed in to with this connection's own identity (it needs 'Storage Table Data Contributor' on the account).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? ActionStoreTableEndpoint { get; set; }
+
+    /// <summary>Connection string or SAS URL of a shared Azure Table Storage queue (also what Azurite takes).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? ActionStoreConnectionString { get; set; }
+
+    /// <summary>Table name prefix of the shared queue (default "air": tables airqueue and airitems).</summary>
+    [Parameter]
+    [ValidatePattern("^[A-Za-z][A-Za-z0-9]{0,50}$")]
+    public string? ActionStoreTablePrefix { get; set; }
+
     protected override async Task EndAsync(CancellationToken ct)
     {
         var request = new ConnectionRequest
@@ -135,6 +151,9 @@ public sealed class ConnectAirServiceCommand : AirCmdlet
             ExchangeEndpoint = ExchangeEndpoint,
             AuthorityHost = AuthorityHost,
             StorePath = ActionStorePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(ActionStorePath),
+            StoreTableEndpoint = ActionStoreTableEndpoint,
+            StoreConnectionString = ActionStoreConnectionString,
+            StoreTablePrefix = ActionStoreTablePrefix,
             DeviceCodePrompt = message => Post(() => WriteWarning(message)),
         };
         var session = await AirSession.ConnectAsync(request, ct).ConfigureAwait(false);

@@ -34,6 +34,7 @@ public class PublicSurfaceTests
         var offenders = new List<string>();
         var types = Engine.GetExportedTypes().Where(t => t.Namespace is "AirRemediation.Engine.Store" or "AirRemediation.Engine.Actions").ToList();
         Assert.Contains(typeof(SqliteActionStore), types);
+        Assert.Contains(typeof(TableActionStore), types);
         foreach (var t in types)
         {
             if (t.BaseType is { } b && !Allowed(b))

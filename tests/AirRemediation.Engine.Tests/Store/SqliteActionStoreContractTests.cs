@@ -1,6 +1,7 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Store;
 using Microsoft.Data.Sqlite;
+using Xunit;
 
 namespace AirRemediation.Engine.Tests.Store;
 
@@ -26,6 +27,7 @@ public sealed class TempDir : IDisposable
     }
 }
 
+[Collection(StoreCollection.Name)]
 public class SqliteActionStoreContractTests : ActionStoreContract, IDisposable
 {
     private readonly TempDir _dir = new();

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace AirRemediation.Engine.Tests.Store;
 
 /// <summary>Behaviour specific to the SQLite file: several store instances (as several processes), damage, locks, speed.</summary>
+[Collection(StoreCollection.Name)]
 public sealed class SqliteActionStoreTests : IDisposable
 {
     private static readonly AuditContext Alice = new("alice@contoso.com");
