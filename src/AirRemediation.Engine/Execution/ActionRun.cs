@@ -69,6 +69,33 @@ internal sealed class ActionRun : IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs a direct request as its own action, keyed by <paramref name="action"/>'s DedupeKey: when the same request was
+    /// interrupted (Cancelled, or Running with a dead session's lease), it is resumed instead — so re-running the same
+    /// command after Ctrl+C or a kill finishes the work rather than starting it again. A live run of the same request in
+    /// another session is refused; a finished one starts a new action.
+    /// </summary>
+    public static async Task<(ActionRun Run, bool Resumed)> StartOrResumeAsync(IActionStore store, NewAction action, AuditContext who, CancellationToken ct)
+    {
+        var key = action.DedupeKey ?? throw new ArgumentException("A direct run needs a dedupe key.", nameof(action));
+        var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
+        if (previous is not null && previous.State is ActionState.Running or ActionState.Cancelled)
+        {
+            if (previous.State == ActionState.Running && previous.IsLeaseLive(store.Clock.GetUtcNow()) && !LeaseOwner.IsDeadLocalProcess(previous.LeaseOwner))
+                throw new AirException(AirErrorKind.Conflict,
+                    $"The same request is running in another session as action {previous.Id} (lease held by {previous.LeaseOwner} until {previous.LeaseExpiresAt:u}). Wait for it, or resume it with Resume-AirAction -Id {previous.Id} after that session stops.",
+                    previous.Id);
+            return (await ResumeAsync(store, previous.Id, who, ct).ConfigureAwait(false), true);
+        }
+        var run = await StartNewAsync(store, action with
+        {
+            // Atomic with the insert: a run of the same request started by another session after we looked wins.
+            DedupeSince = previous is null ? DateTimeOffset.MinValue : previous.CreatedAt.AddTicks(1),
+            RelatedActionId = action.RelatedActionId ?? previous?.Id,
+        }, who, ct).ConfigureAwait(false);
+        return (run, false);
+    }
+
+    /// <summary>
     /// Takes over an existing action to run it: Approved (first run after approval), Cancelled, or Running whose
     /// session died (stale lease). Refuses while another live session holds it.
     /// </summary>

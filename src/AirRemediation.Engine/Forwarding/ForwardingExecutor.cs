@@ -181,12 +181,14 @@ internal sealed class ForwardingExecutor
     {
         var request = input.Request;
         var domains = await AcceptedDomainsAsync(ct).ConfigureAwait(false);
-        await using var run = await ActionRun.StartNewAsync(store, new NewAction
+        var (run, _) = await ActionRun.StartOrResumeAsync(store, new NewAction
         {
             Kind = ActionKind.DisableForwarding,
+            DedupeKey = request.RunKey(),
             ParametersJson = request.ToJson(),
             Summary = $"Turn off {(request.IncludeInternal ? "" : "external ")}forwarding of {request.Mailboxes.Count} mailbox(es){(request.RemoveRule ? ", deleting rules" : "")}",
         }, who, ct).ConfigureAwait(false);
+        await using var _run = run;
         foreach (var (raw, error) in input.Rejected)
         {
             await store.AddItemsAsync(run.Id, [new NewItem("invalid|" + raw, raw, null, ItemState.Failed, error.Message)], ct).ConfigureAwait(false);

@@ -16,6 +16,10 @@ public sealed record ForwardingRequest
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>The key of a direct run of this (normalised) request: the same command gives the same key.</summary>
+    public string RunKey() => "DisableForwardingRun:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+        (this with { Mailboxes = [.. Mailboxes.Order(StringComparer.Ordinal)] }).ToJson())));
+
     public static ForwardingRequest FromJson(string json) =>
         JsonSerializer.Deserialize<ForwardingRequest>(json, Json) ?? throw new AirException(AirErrorKind.InvalidInput, "The stored forwarding request is empty.");
 

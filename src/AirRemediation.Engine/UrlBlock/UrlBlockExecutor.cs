@@ -61,12 +61,14 @@ internal sealed class UrlBlockExecutor
     public async Task<RunSummary> BlockAsync(UrlBlockRequest.Normalized input, AuditContext who, CancellationToken ct)
     {
         var request = input.Request;
-        await using var run = await ActionRun.StartNewAsync(store, new NewAction
+        var (run, _) = await ActionRun.StartOrResumeAsync(store, new NewAction
         {
             Kind = ActionKind.BlockUrl,
+            DedupeKey = request.RunKey(),
             ParametersJson = request.ToJson(),
             Summary = Describe(request, input.Rejected.Count),
         }, who, ct).ConfigureAwait(false);
+        await using var _run = run;
 
         var n = 0;
         foreach (var bad in input.Rejected)

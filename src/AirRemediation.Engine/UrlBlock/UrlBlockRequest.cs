@@ -20,6 +20,10 @@ public sealed record UrlBlockRequest
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>The key of a direct run of this (normalised) request: the same command gives the same key.</summary>
+    public string RunKey() => "BlockUrlRun:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+        (this with { Urls = [.. Urls.Select(u => u.ToLowerInvariant()).Order(StringComparer.Ordinal)] }).ToJson())));
+
     public static UrlBlockRequest FromJson(string json) =>
         JsonSerializer.Deserialize<UrlBlockRequest>(json, Json) ?? throw new AirException(AirErrorKind.InvalidInput, "The stored URL block request is empty.");
 

@@ -91,4 +91,53 @@ public sealed class ResumeTests
             Assert.True(mbx.DeliverToMailboxAndForward);
         }
     }
+
+    /// <summary>An action of a direct run killed mid-way: Running, with the request's run key and a lease that ran out.</summary>
+    private static async Task<string> KilledRunAsync(IActionStore store, ActionKind kind, string runKey, string parameters)
+    {
+        var created = await store.CreateActionAsync(new NewAction
+        {
+            Kind = kind, InitialState = ActionState.Running, DedupeKey = runKey, ParametersJson = parameters,
+            Lease = new LeaseRequest("elsewhere/1/dead00", TimeSpan.FromMilliseconds(1)),
+        }, Who);
+        await Task.Delay(50);
+        return created.Action.Id;
+    }
+
+    [Fact]
+    public async Task Running_the_same_Block_AirUrl_again_after_a_kill_resumes_its_action_instead_of_starting_another()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var store = await session.GetStoreAsync(default);
+        var request = new UrlBlockRequest { Urls = ["Resume-Me.example", "also-me.example"] }.Normalize(DateTimeOffset.UtcNow);
+        var killed = await KilledRunAsync(store, ActionKind.BlockUrl, request.Request.RunKey(), request.Request.ToJson());
+
+        var summary = await UrlBlockService.BlockAsync(session, request, RunSink.None, default);
+
+        Assert.Equal(killed, summary.ActionId);
+        Assert.Equal(ActionState.Completed, summary.State);
+        Assert.Equal(2, summary.Succeeded);
+        Assert.Contains((await store.GetAuditAsync(killed).ToListAsync()), a => a.Event == "Resumed");
+        // Finished, the same command again is a new action that finds both entries already there.
+        var again = await UrlBlockService.BlockAsync(session, request, RunSink.None, default);
+        Assert.NotEqual(killed, again.ActionId);
+        Assert.Equal(2, again.Already);
+    }
+
+    [Fact]
+    public async Task Running_the_same_Disable_AirMailForwarding_again_after_a_kill_resumes_its_action()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var store = await session.GetStoreAsync(default);
+        var request = new ForwardingRequest { Mailboxes = ["lynne@contoso.com"] }.Normalize();
+        var killed = await KilledRunAsync(store, ActionKind.DisableForwarding, request.Request.RunKey(), request.Request.ToJson());
+
+        var summary = await ForwardingService.RunAsync(session, request, _ => true, RunSink.None, default);
+
+        Assert.Equal(killed, summary.ActionId);
+        Assert.Equal(ActionState.Completed, summary.State);
+        Assert.Equal(2, summary.Succeeded);
+    }
 }
