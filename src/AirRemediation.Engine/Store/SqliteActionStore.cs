@@ -393,37 +393,9 @@ public sealed class SqliteActionStore : IActionStore
         return rec;
     }
 
-    private static void ValidateWho(AuditContext who)
-    {
-        ArgumentNullException.ThrowIfNull(who);
-        if (string.IsNullOrWhiteSpace(who.Actor))
-        {
-            throw new AirException(AirErrorKind.InvalidInput, "Every change to the action store needs the name of the identity making it (Actor).");
-        }
-        SecretGuard.Ensure(who);
-    }
 
-    private static void ValidateLease(LeaseRequest? lease)
-    {
-        if (lease is null)
-        {
-            return;
-        }
-        ArgumentException.ThrowIfNullOrWhiteSpace(lease.Owner, nameof(lease));
-        if (lease.Duration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(lease), "A lease must last a positive time.");
-        }
-    }
 
-    /// <summary>"7k3" or "a-7k3" → "A-7K3" (what a person types while tab-completing).</summary>
-    private static string NormalizePrefix(string prefix)
-    {
-        var p = prefix.Trim().ToUpperInvariant();
-        return p.StartsWith("A-", StringComparison.Ordinal) ? p : p == "A" ? p : "A-" + p;
-    }
 
-    private static string Id(string actionId) => ActionId.TryNormalize(actionId, out var id) ? id : actionId;
 
     // ---------------------------------------------------------------- actions
 
@@ -431,7 +403,7 @@ public sealed class SqliteActionStore : IActionStore
     public Task<CreateActionResult> CreateActionAsync(NewAction action, AuditContext who, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
-        ValidateWho(who);
+        StoreChecks.ValidateWho(who);
         ActionStateMachine.EnsureCreate(action.InitialState);
         SecretGuard.Ensure(action.ParametersJson, "action parameters", tokensOnly: true);
         SecretGuard.Ensure(action.Summary, "action summary", tokensOnly: true);
@@ -440,8 +412,8 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
         }
-        ValidateLease(action.Lease);
-        string? related = action.RelatedActionId is null ? null : Id(action.RelatedActionId);
+        StoreChecks.ValidateLease(action.Lease);
+        string? related = action.RelatedActionId is null ? null : StoreChecks.Id(action.RelatedActionId);
 
         return WriteAsync(w =>
         {
@@ -532,7 +504,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Read(c => ActionById(c, null, Id(actionId))));
+        return Task.FromResult(Read(c => ActionById(c, null, StoreChecks.Id(actionId))));
     }
 
     /// <inheritdoc/>
@@ -614,11 +586,11 @@ public sealed class SqliteActionStore : IActionStore
         if (!string.IsNullOrEmpty(q.IdPrefix))
         {
             where.Add("substr(id, 1, length($pfx)) = $pfx");
-            P(cmd, "$pfx", NormalizePrefix(q.IdPrefix));
+            P(cmd, "$pfx", StoreChecks.NormalizePrefix(q.IdPrefix));
         }
         if (q.ProposedBy is not null) { where.Add("proposed_by = $by COLLATE NOCASE"); P(cmd, "$by", q.ProposedBy); }
         if (q.InvestigationId is not null) { where.Add("investigation_id = $inv"); P(cmd, "$inv", q.InvestigationId); }
-        if (q.RelatedActionId is not null) { where.Add("related_action_id = $rel"); P(cmd, "$rel", Id(q.RelatedActionId)); }
+        if (q.RelatedActionId is not null) { where.Add("related_action_id = $rel"); P(cmd, "$rel", StoreChecks.Id(q.RelatedActionId)); }
         if (q.CreatedSince is { } since) { where.Add("created_at >= $since"); P(cmd, "$since", since.UtcTicks); }
         if (q.CreatedUntil is { } until) { where.Add("created_at < $until"); P(cmd, "$until", until.UtcTicks); }
         if (lastCreated is { } lc)
@@ -644,9 +616,9 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(expectedFrom);
-        ValidateWho(who);
+        StoreChecks.ValidateWho(who);
         SecretGuard.Ensure(changes?.Summary, "action summary", tokensOnly: true);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         if (expectedFrom.Count == 0)
         {
             throw new ArgumentException("At least one expected state is required.", nameof(expectedFrom));
@@ -660,7 +632,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, $"Action {id} can only be run under a lease; pass the session's lease.", id);
         }
-        ValidateLease(changes.Lease);
+        StoreChecks.ValidateLease(changes.Lease);
 
         return WriteAsync(w =>
         {
@@ -764,7 +736,7 @@ public sealed class SqliteActionStore : IActionStore
         {
             throw new ArgumentOutOfRangeException(nameof(duration), "A lease must last a positive time.");
         }
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         return WriteAsync(w =>
         {
             var now = Clock.GetUtcNow();
@@ -794,7 +766,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         return WriteAsync(w =>
         {
             var upd = w.Command("UPDATE actions SET lease_owner = NULL, lease_expires_at = NULL, version = version + 1 WHERE id = $id AND lease_owner = $o;");
@@ -811,7 +783,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(items);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         var list = items.ToList();
         foreach (var it in list)
         {
@@ -878,7 +850,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(update);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         GuardUpdate(update);
         return WriteAsync(w => ApplyUpdate(w, id, update), cancellationToken);
     }
@@ -888,7 +860,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(updates);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         foreach (var u in updates)
         {
             ArgumentNullException.ThrowIfNull(u);
@@ -957,7 +929,7 @@ public sealed class SqliteActionStore : IActionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         return Task.FromResult(Read(c =>
         {
             using var cmd = c.CreateCommand();
@@ -974,7 +946,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         query ??= new ItemQuery();
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         int pageSize = Math.Clamp(query.PageSize, 1, 10_000);
         long after = query.AfterSeq;
         string[]? states = query.States is { Count: > 0 } ? query.States.Select(s => s.ToString()).ToArray() : null;
@@ -1023,7 +995,7 @@ public sealed class SqliteActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         cancellationToken.ThrowIfCancellationRequested();
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         return Task.FromResult(Read(c =>
         {
             using var cmd = c.CreateCommand();
@@ -1039,16 +1011,16 @@ public sealed class SqliteActionStore : IActionStore
     public Task<AuditRecord> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        ValidateWho(entry.Who);
+        StoreChecks.ValidateWho(entry.Who);
         ArgumentException.ThrowIfNullOrWhiteSpace(entry.Event);
-        string? id = entry.ActionId is null ? null : Id(entry.ActionId);
+        string? id = entry.ActionId is null ? null : StoreChecks.Id(entry.ActionId);
         return WriteAsync(w => AppendAudit(w, Clock.GetUtcNow(), id, entry.Event, entry.Who, null, null, entry.Who.Reason), cancellationToken);
     }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<AuditRecord> GetAuditAsync(string? actionId = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        string? id = actionId is null ? null : Id(actionId);
+        string? id = actionId is null ? null : StoreChecks.Id(actionId);
         const int pageSize = 1000;
         long after = 0;
         while (true)
@@ -1180,7 +1152,7 @@ public sealed class SqliteActionStore : IActionStore
     public Task SetSettingAsync(string key, string? value, AuditContext who, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        ValidateWho(who);
+        StoreChecks.ValidateWho(who);
         SecretGuard.Ensure(value, $"value of setting {key}");
         return WriteAsync(w =>
         {

@@ -229,36 +229,9 @@ public sealed partial class TableActionStore : IActionStore
         return rec;
     }
 
-    private static void ValidateWho(AuditContext who)
-    {
-        ArgumentNullException.ThrowIfNull(who);
-        if (string.IsNullOrWhiteSpace(who.Actor))
-        {
-            throw new AirException(AirErrorKind.InvalidInput, "Every change to the action store needs the name of the identity making it (Actor).");
-        }
-        SecretGuard.Ensure(who);
-    }
 
-    private static void ValidateLease(LeaseRequest? lease)
-    {
-        if (lease is null)
-        {
-            return;
-        }
-        ArgumentException.ThrowIfNullOrWhiteSpace(lease.Owner, nameof(lease));
-        if (lease.Duration <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(lease), "A lease must last a positive time.");
-        }
-    }
 
-    private static string NormalizePrefix(string prefix)
-    {
-        var p = prefix.Trim().ToUpperInvariant();
-        return p.StartsWith("A-", StringComparison.Ordinal) ? p : p == "A" ? p : "A-" + p;
-    }
 
-    private static string Id(string actionId) => ActionId.TryNormalize(actionId, out var id) ? id : actionId;
 
     private static string ActionRange => $"PartitionKey eq '{QueuePartition}' and RowKey ge '{ActionPrefix}' and RowKey lt '{PrefixEnd(ActionPrefix)}'";
 
@@ -268,7 +241,7 @@ public sealed partial class TableActionStore : IActionStore
     public Task<CreateActionResult> CreateActionAsync(NewAction action, AuditContext who, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
-        ValidateWho(who);
+        StoreChecks.ValidateWho(who);
         ActionStateMachine.EnsureCreate(action.InitialState);
         SecretGuard.Ensure(action.ParametersJson, "action parameters", tokensOnly: true);
         SecretGuard.Ensure(action.Summary, "action summary", tokensOnly: true);
@@ -277,8 +250,8 @@ public sealed partial class TableActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
         }
-        ValidateLease(action.Lease);
-        string? related = action.RelatedActionId is null ? null : Id(action.RelatedActionId);
+        StoreChecks.ValidateLease(action.Lease);
+        string? related = action.RelatedActionId is null ? null : StoreChecks.Id(action.RelatedActionId);
         var ct = cancellationToken;
 
         return Guard(async () =>
@@ -370,7 +343,7 @@ public sealed partial class TableActionStore : IActionStore
     public Task<ActionRecord?> GetActionAsync(string actionId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
-        return Guard(() => ReadAction(Id(actionId), cancellationToken), cancellationToken);
+        return Guard(() => ReadAction(StoreChecks.Id(actionId), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -397,7 +370,7 @@ public sealed partial class TableActionStore : IActionStore
         var filter = new List<string>();
         if (!string.IsNullOrEmpty(query.IdPrefix))
         {
-            string p = ActionPrefix + NormalizePrefix(query.IdPrefix);
+            string p = ActionPrefix + StoreChecks.NormalizePrefix(query.IdPrefix);
             filter.Add(TableClient.CreateQueryFilter($"PartitionKey eq {QueuePartition} and RowKey ge {p} and RowKey lt {p + "~"}"));
         }
         else
@@ -410,7 +383,7 @@ public sealed partial class TableActionStore : IActionStore
         }
         if (query.Kind is { } k) { filter.Add(TableClient.CreateQueryFilter($"Kind eq {k.ToString()}")); }
         if (query.InvestigationId is not null) { filter.Add(TableClient.CreateQueryFilter($"InvestigationId eq {query.InvestigationId}")); }
-        if (query.RelatedActionId is not null) { filter.Add(TableClient.CreateQueryFilter($"RelatedActionId eq {Id(query.RelatedActionId)}")); }
+        if (query.RelatedActionId is not null) { filter.Add(TableClient.CreateQueryFilter($"RelatedActionId eq {StoreChecks.Id(query.RelatedActionId)}")); }
         if (query.CreatedSince is { } since) { filter.Add(TableClient.CreateQueryFilter($"CreatedTicks ge {since.UtcTicks}")); }
         if (query.CreatedUntil is { } until) { filter.Add(TableClient.CreateQueryFilter($"CreatedTicks lt {until.UtcTicks}")); }
         string f = string.Join(" and ", filter);
@@ -448,9 +421,9 @@ public sealed partial class TableActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(expectedFrom);
-        ValidateWho(who);
+        StoreChecks.ValidateWho(who);
         SecretGuard.Ensure(changes?.Summary, "action summary", tokensOnly: true);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         if (expectedFrom.Count == 0)
         {
             throw new ArgumentException("At least one expected state is required.", nameof(expectedFrom));
@@ -464,7 +437,7 @@ public sealed partial class TableActionStore : IActionStore
         {
             throw new AirException(AirErrorKind.InvalidInput, $"Action {id} can only be run under a lease; pass the session's lease.", id);
         }
-        ValidateLease(changes.Lease);
+        StoreChecks.ValidateLease(changes.Lease);
         var ct = cancellationToken;
 
         return Guard(async () =>
@@ -554,7 +527,7 @@ public sealed partial class TableActionStore : IActionStore
         {
             throw new ArgumentOutOfRangeException(nameof(duration), "A lease must last a positive time.");
         }
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         return Guard(async () =>
         {
             for (int attempt = 0; ; attempt++)
@@ -590,7 +563,7 @@ public sealed partial class TableActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentException.ThrowIfNullOrWhiteSpace(owner);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         var ct = cancellationToken;
         return Guard(async () =>
         {
@@ -630,7 +603,7 @@ public sealed partial class TableActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(items);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         var list = items.ToList();
         foreach (var it in list)
         {
@@ -746,7 +719,7 @@ public sealed partial class TableActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(updates);
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         foreach (var u in updates)
         {
             ArgumentNullException.ThrowIfNull(u);
@@ -849,7 +822,7 @@ public sealed partial class TableActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         ArgumentNullException.ThrowIfNull(key);
-        return Guard(() => ReadItemByKey(Id(actionId), key, cancellationToken), cancellationToken);
+        return Guard(() => ReadItemByKey(StoreChecks.Id(actionId), key, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -857,7 +830,7 @@ public sealed partial class TableActionStore : IActionStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
         query ??= new ItemQuery();
-        string id = Id(actionId);
+        string id = StoreChecks.Id(actionId);
         int pageSize = Math.Clamp(query.PageSize, 1, 1000);
         string filter = TableClient.CreateQueryFilter($"PartitionKey eq {id} and RowKey gt {ItemRow(query.AfterSeq)} and RowKey lt {PrefixEnd(ItemPrefix)}");
         if (query.States is { Count: > 0 })
@@ -889,7 +862,7 @@ public sealed partial class TableActionStore : IActionStore
     public Task<ItemCounts> GetItemCountsAsync(string actionId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
-        return Guard(() => CountItems(Id(actionId), cancellationToken), cancellationToken);
+        return Guard(() => CountItems(StoreChecks.Id(actionId), cancellationToken), cancellationToken);
     }
 
     private async Task<ItemCounts> CountItems(string id, CancellationToken ct)
@@ -912,9 +885,9 @@ public sealed partial class TableActionStore : IActionStore
     public Task<AuditRecord> AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        ValidateWho(entry.Who);
+        StoreChecks.ValidateWho(entry.Who);
         ArgumentException.ThrowIfNullOrWhiteSpace(entry.Event);
-        string? id = entry.ActionId is null ? null : Id(entry.ActionId);
+        string? id = entry.ActionId is null ? null : StoreChecks.Id(entry.ActionId);
         var ct = cancellationToken;
         return Guard(async () =>
         {
@@ -943,7 +916,7 @@ public sealed partial class TableActionStore : IActionStore
         string filter = $"PartitionKey eq '{QueuePartition}' and RowKey gt '{AuditPrefix}' and RowKey lt '{PrefixEnd(AuditPrefix)}'";
         if (actionId is not null)
         {
-            filter += " and " + TableClient.CreateQueryFilter($"ActionId eq {Id(actionId)}");
+            filter += " and " + TableClient.CreateQueryFilter($"ActionId eq {StoreChecks.Id(actionId)}");
         }
         string? continuation = null;
         do
@@ -1047,7 +1020,7 @@ public sealed partial class TableActionStore : IActionStore
     public Task SetSettingAsync(string key, string? value, AuditContext who, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(key);
-        ValidateWho(who);
+        StoreChecks.ValidateWho(who);
         SecretGuard.Ensure(value, $"value of setting {key}");
         var ct = cancellationToken;
         return Guard(async () =>
