@@ -46,9 +46,12 @@ function Get-AirScenario {
 
 function Invoke-SimulatorApi {
     param([Parameter(Mandatory)] $Simulator, [Parameter(Mandatory)] [string] $Path, [string] $Method = 'GET', $Body)
-    $params = @{ Uri = "$($Simulator.http)$Path"; Method = $Method }
+    $params = @{ Uri = "$($Simulator.http)$Path"; Method = $Method; SkipHttpErrorCheck = $true; StatusCodeVariable = 'status' }
     if ($null -ne $Body) { $params.Body = ($Body | ConvertTo-Json -Depth 10); $params.ContentType = 'application/json' }
-    Invoke-RestMethod @params
+    $result = Invoke-RestMethod @params
+    # A failing observability call says what the simulator answered, so a flaky failure can be diagnosed from the log.
+    if ($status -ge 400) { throw "Simulator $Method $Path answered $status`: $($result | ConvertTo-Json -Depth 5 -Compress)" }
+    $result
 }
 
 function Get-SimulatorConnectParameters {
