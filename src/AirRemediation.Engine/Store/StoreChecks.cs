@@ -37,4 +37,40 @@ internal static class StoreChecks
 
     /// <summary>The stored form of an action id; anything that is not one is left as given (and simply not found).</summary>
     public static string Id(string actionId) => ActionId.TryNormalize(actionId, out var id) ? id : actionId;
+    /// <summary>
+    /// The rules of a conditional transition, the same for every backend: given the action as it is now, null when the
+    /// transition may go ahead (with the audit reason to record, which notes a takeover of an expired lease), or the
+    /// result that refuses it.
+    /// </summary>
+    public static TransitionResult? Refusal(ActionRecord cur, IReadOnlyCollection<ActionState> expectedFrom, ActionState to,
+        ActionChanges changes, AuditContext who, DateTimeOffset now, string id, out string? reason)
+    {
+        reason = who.Reason;
+        if (!expectedFrom.Contains(cur.State))
+        {
+            return new TransitionResult(TransitionOutcome.StateMismatch, cur, to, id);
+        }
+        if (cur.State == ActionState.Pending && to == ActionState.Approved && cur.ExpiresAt is { } exp && exp <= now)
+        {
+            return new TransitionResult(TransitionOutcome.Expired, cur, to, id);
+        }
+        if (changes.ExpectedLeaseOwner is not null && !string.Equals(cur.LeaseOwner, changes.ExpectedLeaseOwner, StringComparison.Ordinal))
+        {
+            return new TransitionResult(TransitionOutcome.LeaseLost, cur, to, id);
+        }
+        if (to == ActionState.Running)
+        {
+            var lease = changes.Lease!;
+            if (cur.IsLeaseLive(now) && !string.Equals(cur.LeaseOwner, lease.Owner, StringComparison.Ordinal))
+            {
+                return new TransitionResult(TransitionOutcome.LeaseHeld, cur, to, id);
+            }
+            if (cur.State == ActionState.Running && cur.LeaseOwner is not null && !string.Equals(cur.LeaseOwner, lease.Owner, StringComparison.Ordinal))
+            {
+                string takeover = $"took over from session {cur.LeaseOwner}, whose lease expired at {cur.LeaseExpiresAt:u}";
+                reason = reason is null ? takeover : reason + "; " + takeover;
+            }
+        }
+        return null;
+    }
 }

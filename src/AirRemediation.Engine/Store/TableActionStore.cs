@@ -452,31 +452,9 @@ public sealed partial class TableActionStore : IActionStore
                 }
                 var now = Clock.GetUtcNow();
                 var cur = ToAction(entity, Location);
-                if (!expectedFrom.Contains(cur.State))
+                if (StoreChecks.Refusal(cur, expectedFrom, to, changes, who, now, id, out var reason) is { } refused)
                 {
-                    return new TransitionResult(TransitionOutcome.StateMismatch, cur, to, id);
-                }
-                if (cur.State == ActionState.Pending && to == ActionState.Approved && cur.ExpiresAt is { } exp && exp <= now)
-                {
-                    return new TransitionResult(TransitionOutcome.Expired, cur, to, id);
-                }
-                if (changes.ExpectedLeaseOwner is not null && !string.Equals(cur.LeaseOwner, changes.ExpectedLeaseOwner, StringComparison.Ordinal))
-                {
-                    return new TransitionResult(TransitionOutcome.LeaseLost, cur, to, id);
-                }
-                string? reason = who.Reason;
-                if (to == ActionState.Running)
-                {
-                    var lease = changes.Lease!;
-                    if (cur.IsLeaseLive(now) && !string.Equals(cur.LeaseOwner, lease.Owner, StringComparison.Ordinal))
-                    {
-                        return new TransitionResult(TransitionOutcome.LeaseHeld, cur, to, id);
-                    }
-                    if (cur.State == ActionState.Running && cur.LeaseOwner is not null && !string.Equals(cur.LeaseOwner, lease.Owner, StringComparison.Ordinal))
-                    {
-                        string takeover = $"took over from session {cur.LeaseOwner}, whose lease expired at {cur.LeaseExpiresAt:u}";
-                        reason = reason is null ? takeover : reason + "; " + takeover;
-                    }
+                    return refused;
                 }
                 var counts = await CountItems(id, ct).ConfigureAwait(false);
                 var head = await GetHead(ct).ConfigureAwait(false);
