@@ -73,7 +73,7 @@ try {
     Connect-As 'megan@contoso.com'
 
     Show-Step 'She proposes a soft delete herself (New-AirAction) ...'
-    $mine = New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<weekly-42@contoso.com>' -Reason 'BEC lure reported by Adele' -Confirm:$false
+    $mine = New-AirAction -SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<weekly-42@contoso.com>' -Reason 'BEC lure reported by Adele' -Confirm:$false
     $mine | Show
     Show-Step '... and may not approve it herself (four-eyes)'
     try { Approve-AirAction -Id $mine.Id -Force -ErrorAction Stop }

@@ -96,7 +96,7 @@ Describe 'Pending actions from Defender evidence' {
 Describe 'Approval' {
     It 'refuses the proposer approving its own action, with a clear error, before anything runs' {
         Connect-User 'megan@contoso.com'
-        $mine = New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<weekly-42@contoso.com>' -Reason 'looks like BEC' -Confirm:$false
+        $mine = New-AirAction -SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<weekly-42@contoso.com>' -Reason 'looks like BEC' -Confirm:$false
         $mine.State | Should -Be 'Pending'
         $mine.ProposedBy | Should -Be 'megan@contoso.com'
         $script:mineId = $mine.Id
@@ -192,7 +192,7 @@ Describe 'Racing approvers' {
         Connect-User 'alex@contoso.com'
         $null = Set-AirApprovalPolicy -AppApprover $app.clientId -Confirm:$false
         Connect-App
-        $race = New-AirAction -Kind SoftDeleteCluster -Mailbox 'lynne@contoso.com', 'megan@contoso.com', 'adele@contoso.com' -Subject 'Lunch on Friday?' -Confirm:$false
+        $race = New-AirAction -SoftDeleteCluster -Mailbox 'lynne@contoso.com', 'megan@contoso.com', 'adele@contoso.com' -Subject 'Lunch on Friday?' -Confirm:$false
         Connect-User 'megan@contoso.com'   # the app proposed; the app approving in both racers is four-eyes-clean only with self-approval
         $null = Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false
         $start = [DateTime]::UtcNow.AddSeconds(6).ToString('o')

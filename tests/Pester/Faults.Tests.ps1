@@ -383,7 +383,7 @@ Describe 'Approval refused before anything runs' -Tag 'Fault' {
         $store = New-StorePath
         try {
             Connect-App $sim $store
-            $a = New-AirAction -Kind SoftDeleteCluster -Mailbox 'lynne@contoso.com' -Subject 'Lunch on Friday?' -Confirm:$false
+            $a = New-AirAction -SoftDeleteCluster -Mailbox 'lynne@contoso.com' -Subject 'Lunch on Friday?' -Confirm:$false
             $null = Invoke-SimulatorApi $sim '/_simulator/device-code-user' -Method Post -Body @{ user = 'adele@contoso.com' }
             $null = Connect-AirService -TenantId $sim.tenantId -ClientId $public.clientId -UseDeviceCode -AuthorityHost $sim.authority -GraphEndpoint $sim.graph -ExchangeEndpoint $sim.exchange -ActionStorePath $store 3>$null 6>$null
             (Get-AirConnection).Identity | Should -Be 'adele@contoso.com'
@@ -419,7 +419,7 @@ Describe 'Secret hygiene across every cmdlet' -Tag 'Fault' {
                 Run { Test-AirPermission @vd }
                 Run { Get-AirInvestigation @vd }
                 Run { Get-AirPendingAction @vd }
-                $a = New-AirAction -Kind SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'hygiene' -Confirm:$false @vd *>&1
+                $a = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'hygiene' -Confirm:$false @vd *>&1
                 $a | Capture
                 $aid = ($a | Where-Object { $_ -is [AirRemediation.AirAction] }).Id
                 Run { Approve-AirAction -Id $aid -Force @vd }                                     # four-eyes refusal: an error

@@ -97,7 +97,7 @@ Describe 'The shared queue on Azure Table Storage' -Tag 'Tables' {
 
     It 'a runbook (managed identity) proposes, an admin (client secret) approves, and both see the same trail' {
         $proposed = Invoke-AsRunbook @'
-$a = New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<shared-21@fabrikam-payments.example>' -Reason 'runbook: phish reported by 3 users' -Confirm:$false
+$a = New-AirAction -SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId '<shared-21@fabrikam-payments.example>' -Reason 'runbook: phish reported by 3 users' -Confirm:$false
 "ID=$($a.Id)"
 "BY=$($a.ProposedBy)"
 "STATE=$($a.State)"
@@ -128,7 +128,7 @@ $a = New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetM
     It 'two pwsh processes, each with its own store client, race to approve the same 20 actions: each executes exactly once' {
         Connect-User 'megan@contoso.com'
         $ids = 1..20 | ForEach-Object {
-            (New-AirAction -Kind SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId "<shared-$_@fabrikam-payments.example>" -Reason 'race' -Confirm:$false).Id
+            (New-AirAction -SoftDeleteEmail -Mailbox 'adele@contoso.com' -InternetMessageId "<shared-$_@fabrikam-payments.example>" -Reason 'race' -Confirm:$false).Id
         }
         $ids.Count | Should -Be 20
         $start = [DateTime]::UtcNow.AddSeconds(8).ToString('o')

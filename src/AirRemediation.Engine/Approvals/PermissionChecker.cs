@@ -6,7 +6,7 @@ namespace AirRemediation.Engine.Approvals;
 /// Reads the session's tokens (roles/scopes and directory roles) and says, per capability, whether it can be used and
 /// what is missing. Least privilege first: the narrowest permission that works is the one named as missing.
 /// </summary>
-internal static class PermissionChecker
+public static class PermissionChecker
 {
     private static readonly string[] ExchangeRecipientRoles =
         [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];

@@ -1,5 +1,4 @@
 using AirRemediation.Engine.Diagnostics;
-using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Store;
 using Microsoft.Graph;
@@ -14,6 +13,7 @@ public sealed class AirSession : IDisposable
 {
     private readonly HttpMessageHandler handler;
     private readonly Lazy<GraphServiceClient> graphClient;
+    private readonly Lazy<ServiceCaller> caller;
     private readonly SemaphoreSlim storeGate = new(1, 1);
     private IActionStore? store;
     private readonly Uri? storeTableEndpoint;
@@ -43,6 +43,8 @@ public sealed class AirSession : IDisposable
             tableLocation = $"{TableActionStore.DescribeLocation(TableOptions())} (table prefix {storeTablePrefix})";
         ConnectedAt = clock.GetUtcNow();
         graphClient = new Lazy<GraphServiceClient>(() => GraphClientBuilder.Create(this));
+        var retry = request.Retry ?? new RetryOptions();
+        caller = new Lazy<ServiceCaller>(() => new ServiceCaller(retry, clock));
     }
 
     public SignInMethod Method { get; }
@@ -78,6 +80,9 @@ public sealed class AirSession : IDisposable
     internal TokenProvider Tokens { get; }
     internal HttpMessageHandler Handler => handler;
     internal GraphServiceClient Graph => graphClient.Value;
+
+    /// <summary>The session's one retry loop: every run, sync and decision shares its mailbox gates and app-wide rate.</summary>
+    internal ServiceCaller Caller => caller.Value;
 
     /// <summary>The action store of this session (the SQLite file at <see cref="StorePath"/>, or the default), opened on first use.</summary>
     public async Task<IActionStore> GetStoreAsync(CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
+using AirRemediation.Engine.Http;
 
 namespace AirRemediation.Engine.Auth;
 
@@ -49,4 +50,7 @@ public sealed class ConnectionRequest
 
     /// <summary>Table name prefix of the shared store (one prefix is one queue); null for "air".</summary>
     public string? StoreTablePrefix { get; init; }
+
+    /// <summary>How the session paces and retries its calls (every run of the session shares one rate); null for the defaults.</summary>
+    public RetryOptions? Retry { get; init; }
 }

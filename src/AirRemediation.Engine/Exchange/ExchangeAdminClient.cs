@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;
-using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 
 namespace AirRemediation.Engine.Exchange;
 
@@ -52,7 +52,7 @@ internal sealed class ExchangeAdminClient
     public async Task<ExchangeResult> InvokeAsync(string cmdlet, IReadOnlyDictionary<string, object?> parameters, string? mailbox,
         CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
     {
-        EnsureExchange();
+        EnsureConnected(session);
         // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
         AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
         var body = Body(cmdlet, parameters);
@@ -78,7 +78,8 @@ internal sealed class ExchangeAdminClient
         return new ExchangeResult(values, warnings);
     }
 
-    private void EnsureExchange()
+    /// <summary>Refuses a session without an Exchange Online token (before anything is created or sent).</summary>
+    public static void EnsureConnected(AirSession session)
     {
         if (session.ExchangeClaims is null)
             throw new AirException(AirErrorKind.NotConnected,

@@ -1,4 +1,5 @@
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Http;
 
 namespace AirRemediation.Engine.Execution;
 

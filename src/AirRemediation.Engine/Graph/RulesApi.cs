@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;
-using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 
 namespace AirRemediation.Engine.Graph;
 

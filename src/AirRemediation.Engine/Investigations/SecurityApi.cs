@@ -1,5 +1,5 @@
 using System.Globalization;
-using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.Graph;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.Security;
 using Microsoft.Kiota.Abstractions;
@@ -24,10 +24,10 @@ internal sealed class SecurityApi(GraphServiceClient client)
         {
             var filters = new List<string>();
             if (q.OfficeOnly) filters.Add("serviceSource eq 'microsoftDefenderForOffice365'");
-            if (q.Statuses.Count > 0) filters.Add("(" + string.Join(" or ", q.Statuses.Select(s => $"status eq {ClusterQuery.Quote(s)}")) + ")");
-            if (q.Severities.Count > 0) filters.Add("(" + string.Join(" or ", q.Severities.Select(s => $"severity eq {ClusterQuery.Quote(s)}")) + ")");
-            if (q.CreatedAfter is { } a) filters.Add($"createdDateTime ge {a.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}");
-            if (q.CreatedBefore is { } b) filters.Add($"createdDateTime lt {b.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}");
+            if (q.Statuses.Count > 0) filters.Add("(" + OData.AnyOf("status", q.Statuses) + ")");
+            if (q.Severities.Count > 0) filters.Add("(" + OData.AnyOf("severity", q.Severities) + ")");
+            if (q.CreatedAfter is { } a) filters.Add($"createdDateTime ge {OData.Date(a)}");
+            if (q.CreatedBefore is { } b) filters.Add($"createdDateTime lt {OData.Date(b)}");
             page = await client.Security.Alerts_v2.GetAsync(r =>
             {
                 r.Headers.Add("Prefer", EnumPreference);
@@ -70,7 +70,7 @@ internal sealed class SecurityApi(GraphServiceClient client)
         var pairs = new List<(string, string)>();
         var page = await client.Security.Collaboration.AnalyzedEmails.GetAsync(r =>
         {
-            r.QueryParameters.Filter = $"networkMessageId eq {ClusterQuery.Quote(networkMessageId)}";
+            r.QueryParameters.Filter = $"networkMessageId eq {OData.Quote(networkMessageId)}";
         }, ct).ConfigureAwait(false);
         while (page is not null)
         {

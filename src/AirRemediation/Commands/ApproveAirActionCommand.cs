@@ -33,16 +33,15 @@ public sealed class ApproveAirActionCommand : AirCmdlet
     protected override async Task ProcessAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
-        var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         foreach (var id in Id)
         {
             try
             {
                 // Every refusal (four-eyes, role, expiry, state) is checked before the prompt, so -WhatIf shows it too.
-                var action = await ApprovalService.EnsureApprovableAsync(session, store, id, ct).ConfigureAwait(false);
+                var action = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
                 if (!ShouldRun($"{action.Id} ({action.Kind}): {action.Summary}", "Approve and run", Force)) continue;
                 var sink = RunSinks.For(this, Emit, EmitError, Progress);
-                var summary = await ApprovalService.ApproveAsync(session, action.Id, Comment, sink, ct).ConfigureAwait(false);
+                var summary = await DecisionService.ApproveAsync(session, action, Comment, sink, ct).ConfigureAwait(false);
                 Emit(ResultMapper.ToOutput(summary));
             }
             catch (AirException e)

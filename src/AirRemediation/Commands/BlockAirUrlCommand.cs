@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Management.Automation;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.UrlBlock;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -59,14 +61,14 @@ public sealed class BlockAirUrlCommand : AirCmdlet
         DateTimeOffset? expires = ParameterSetName == ExplicitExpiry
             ? new DateTimeOffset(ExpiresOn.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(ExpiresOn, DateTimeKind.Local) : ExpiresOn).ToUniversalTime()
             : null;
-        var request = new UrlBlockRequest { Urls = urls, ExpiresOn = expires, NoExpiration = NoExpiration, Note = Note, UpdateExpiry = UpdateExpiry };
-        var normalized = request.Normalize(session.Clock.GetUtcNow());
+        var normalized = Remediation.Normalize(session, new UrlBlockRequest { Urls = urls, ExpiresOn = expires, NoExpiration = NoExpiration, Note = Note, UpdateExpiry = UpdateExpiry });
+        var request = (UrlBlockRequest)normalized.Request;
         if (normalized.Duplicates > 0)
             Post(() => WriteWarning($"{normalized.Duplicates} URL entr{(normalized.Duplicates == 1 ? "y was" : "ies were")} given more than once; each is blocked once."));
         var expiryText = NoExpiration ? "never expires" : expires is { } e ? "expires " + e.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "expires in 30 days";
 
         var confirmed = new List<string>();
-        foreach (var url in normalized.Request.Urls)
+        foreach (var url in request.Urls)
             if (ShouldRun(url, $"Block at time of click in the Tenant Allow/Block List ({expiryText})", Force)) confirmed.Add(url);
 
         if (IsWhatIf())
@@ -74,15 +76,15 @@ public sealed class BlockAirUrlCommand : AirCmdlet
             foreach (var bad in normalized.Rejected)
                 EmitError(ResultMapper.ErrorFor(new UrlBlockResult
                 {
-                    ActionId = "", Url = bad.Entry, State = Engine.Actions.ItemState.Failed, Outcome = "Rejected", Reason = bad.Reason, Rule = bad.Rule,
+                    ActionId = "", Url = bad.Input, State = Engine.Actions.ItemState.Failed, Outcome = UrlOutcome.Rejected, Reason = bad.Error.Message,
+                    Rule = bad.Detail as UrlEntryRule?,
                 })!);
             return;
         }
         if (confirmed.Count == 0 && normalized.Rejected.Count == 0) return;
 
         var sink = RunSinks.For(this, Emit, EmitError, Progress);
-        var summary = await UrlBlockService.BlockAsync(session, normalized with { Request = normalized.Request with { Urls = confirmed } }, sink, ct).ConfigureAwait(false);
-        if (summary.LimitReached && summary.Note is { } note) Post(() => WriteWarning(note));
+        var summary = await Remediation.RunAsync(session, normalized with { Request = request with { Urls = confirmed } }, null, sink, ct).ConfigureAwait(false);
         Emit(ResultMapper.ToOutput(summary));
     }
 }

@@ -32,7 +32,7 @@ public sealed class DenyAirActionCommand : AirCmdlet
             if (!Confirm(id, $"Deny the action ({Reason})")) continue;
             try
             {
-                var denied = await ApprovalService.DenyAsync(session, id, Reason, ct).ConfigureAwait(false);
+                var denied = await DecisionService.DenyAsync(session, id, Reason, ct).ConfigureAwait(false);
                 Emit(ActionMapper.ToOutput(denied));
             }
             catch (AirException e)

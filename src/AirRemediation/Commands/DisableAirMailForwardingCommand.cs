@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AirRemediation.Engine.Actions;
-using AirRemediation.Engine.Forwarding;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.DisableForwarding;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -43,39 +44,34 @@ public sealed class DisableAirMailForwardingCommand : AirCmdlet
     protected override async Task EndAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
-        var normalized = new ForwardingRequest { Mailboxes = mailboxes, RemoveRule = RemoveRule, IncludeInternal = IncludeInternal }.Normalize();
+        var normalized = Remediation.Normalize(session, new ForwardingRequest { Mailboxes = mailboxes, RemoveRule = RemoveRule, IncludeInternal = IncludeInternal });
 
         if (IsWhatIf())
         {
-            foreach (var (input, error) in normalized.Rejected) EmitError(error, input);
-            await ForwardingService.PlanAsync(session, normalized.Request, f =>
+            foreach (var bad in normalized.Rejected) EmitError(bad.Error, bad.Input);
+            await Remediation.PlanAsync(session, normalized, (_, results) =>
             {
-                switch (f.State)
+                foreach (var f in results.OfType<ForwardingResult>())
                 {
-                    case ItemState.Planned:
-                        Confirm(Target(f.Mailbox, f.Kind, f.Rule), f.Reason ?? f.Outcome);
-                        break;
-                    case ItemState.Failed:
-                        if (ResultMapper.ErrorFor(f) is { } e) EmitError(e);
-                        break;
-                    default:
-                        Post(() => WriteVerbose($"{Target(f.Mailbox, f.Kind, f.Rule)}: {f.Outcome}. {f.Reason}"));
-                        break;
+                    switch (f.State)
+                    {
+                        case ItemState.Planned:
+                            Confirm(f.Target, f.Reason ?? f.Outcome.ToString());
+                            break;
+                        case ItemState.Failed:
+                            if (ResultMapper.ErrorFor(f) is { } e) EmitError(e);
+                            break;
+                        default:
+                            Post(() => WriteVerbose($"{f.Target}: {f.Outcome}. {f.Reason}"));
+                            break;
+                    }
                 }
             }, ct).ConfigureAwait(false);
             return;
         }
 
         var sink = RunSinks.For(this, Emit, EmitError, Progress);
-        var summary = await ForwardingService.RunAsync(session, normalized,
-            change => ShouldRun(Target(change.Mailbox, change.Kind, change.Rule), change.Description, Force), sink, ct).ConfigureAwait(false);
+        var summary = await Remediation.RunAsync(session, normalized, (target, action) => ShouldRun(target, action, Force), sink, ct).ConfigureAwait(false);
         Emit(ResultMapper.ToOutput(summary));
     }
-
-    private static string Target(string mailbox, string kind, string? rule) => kind switch
-    {
-        "InboxRule" => $"{mailbox}: inbox rule '{rule}'",
-        "MailboxForwarding" => $"{mailbox}: mailbox forwarding",
-        _ => mailbox,
-    };
 }

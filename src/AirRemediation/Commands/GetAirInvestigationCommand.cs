@@ -56,7 +56,7 @@ public sealed class GetAirInvestigationCommand : AirCmdlet
             CreatedBefore = CreatedBefore,
             OfficeOnly = !AllSources,
         };
-        await foreach (var i in ApprovalService.GetInvestigationsAsync(session, query, ct).ConfigureAwait(false))
+        await foreach (var i in InvestigationService.GetInvestigationsAsync(session, query, ct).ConfigureAwait(false))
             Emit(ActionMapper.ToOutput(i));
     }
 }

@@ -38,14 +38,14 @@ public sealed class GetAirPendingActionCommand : AirCmdlet
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         if (NoSync)
         {
-            await ApprovalService.ExpireAsync(session, ct).ConfigureAwait(false);
+            await ProposalService.ExpireAsync(session, ct).ConfigureAwait(false);
         }
         else
         {
             var targets = investigations.Count == 0 ? new string?[] { null } : investigations.Select(i => (string?)i).ToArray();
             foreach (var alert in targets)
             {
-                var r = await ApprovalService.SyncAsync(session, alert, ct).ConfigureAwait(false);
+                var r = await ProposalService.SyncAsync(session, alert, ct).ConfigureAwait(false);
                 Post(() => WriteVerbose($"Synced{(alert is null ? "" : $" alert {alert}")}: {r.Created} new proposal(s), {r.AlreadyQueued} already queued, {r.Expired} expired."));
             }
         }

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds.UrlBlock;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -34,7 +34,7 @@ public sealed class GetAirUrlBlockCommand : AirCmdlet
     protected override async Task EndAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
-        var entries = await UrlBlockService.ListAsync(session, ct).ConfigureAwait(false);
+        var entries = await UrlBlockList.ListAsync(session, ct).ConfigureAwait(false);
         DateTimeOffset? before = ExpiringBefore is { } b
             ? new DateTimeOffset(b.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(b, DateTimeKind.Local) : b).ToUniversalTime()
             : null;

@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using AirRemediation.Engine;
-using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.SoftDelete;
 using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
@@ -114,37 +115,40 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
                 AllMailboxes = AllMailboxes,
                 MaxMessages = MaxMessages,
             };
-        var normalized = request.Normalize();
+        var normalized = Remediation.Normalize(session, request);
+        var valid = (SoftDeleteRequest)normalized.Request;
         if (normalized.Duplicates > 0)
             Post(() => WriteWarning($"{normalized.Duplicates} duplicate input(s) were given more than once; each is soft deleted once."));
-        var target = Describe(normalized.Request, session.TenantId);
+        var target = Describe(valid, session.TenantId);
 
         if (IsWhatIf())
         {
-            var (mb, msgs) = await SoftDeleteService.PlanAsync(session, normalized.Request, (mailbox, found, error) =>
+            long mailboxCount = 0, messageCount = 0;
+            await Remediation.PlanAsync(session, normalized, (mailbox, results) =>
             {
-                if (error is not null)
+                mailboxCount++;
+                var found = new List<MessageResult>();
+                foreach (var r in results.OfType<MessageResult>())
                 {
+                    if (r.Outcome == ItemState.Planned) found.Add(r);
+                    else if (ResultMapper.ErrorFor(r) is { } error) EmitError(error);
                     // Tenant-wide, a user without a REST mailbox is simply not searched (as the run skips it).
-                    if (normalized.Request.AllMailboxes && error.Kind == AirErrorKind.MailboxNotRestEnabled)
-                        Post(() => WriteVerbose($"Skipping {mailbox}: {error.Message}"));
-                    else
-                        EmitError(error, mailbox);
-                    return;
+                    else Post(() => WriteVerbose($"{(r.MessageId is null ? "Skipping " + mailbox : mailbox + " " + r.InternetMessageId)}: {r.Reason}"));
                 }
+                messageCount += found.Count;
                 if (found.Count == 0) return;
                 var subjects = string.Join("; ", found.Select(m => m.Subject ?? "(no subject)").Distinct().Take(3));
                 Confirm(mailbox, $"Soft delete {found.Count} message(s) to Recoverable Items\\Deletions ({subjects})");
             }, ct).ConfigureAwait(false);
-            foreach (var (input, error) in normalized.Rejected) EmitError(error, input);
-            Post(() => WriteVerbose($"What if: {msgs} message(s) in {mb} mailbox(es) would be soft deleted."));
+            foreach (var bad in normalized.Rejected) EmitError(bad.Error, bad.Input);
+            Post(() => WriteVerbose($"What if: {messageCount} message(s) in {mailboxCount} mailbox(es) would be soft deleted."));
             return;
         }
 
         if (!ShouldRun(target, "Soft delete (move to Recoverable Items\\Deletions)", Force)) return;
 
         var sink = RunSinks.For(this, Emit, EmitError, Progress);
-        var summary = await SoftDeleteService.RunAsync(session, normalized, sink, ct).ConfigureAwait(false);
+        var summary = await Remediation.RunAsync(session, normalized, null, sink, ct).ConfigureAwait(false);
         if (summary.Total == 0)
             Post(() => WriteWarning($"No message matched ({target}). Nothing was soft deleted; action {summary.ActionId} records the empty run."));
         Emit(ResultMapper.ToOutput(summary));

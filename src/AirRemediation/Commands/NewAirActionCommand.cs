@@ -1,89 +1,121 @@
 using System.Management.Automation;
-using AirRemediation.Engine;
-using AirRemediation.Engine.Forwarding;
-using AirRemediation.Engine.UrlBlock;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Approvals;
-using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.DisableForwarding;
+using AirRemediation.Engine.Kinds.SoftDelete;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
 
 /// <summary>
-/// Queues a remediation action for approval by someone else, instead of running it. An identical proposal within an
-/// hour collapses into the one already queued.
+/// Queues a remediation action for approval by someone else, instead of running it. One parameter set per kind, chosen
+/// by its switch (-SoftDeleteEmail, -SoftDeleteCluster, -BlockUrl, -DisableForwarding); the kind checks the request and
+/// builds the proposal. An identical proposal within an hour collapses into the one already queued.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(AirAction))]
 public sealed class NewAirActionCommand : AirCmdlet
 {
-    /// <summary>What to propose: SoftDeleteEmail, SoftDeleteCluster, BlockUrl or DisableForwarding.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
-    [ValidateSet("SoftDeleteEmail", "SoftDeleteCluster", "BlockUrl", "DisableForwarding")]
-    public string Kind { get; set; } = "";
+    private const string EmailSet = "SoftDeleteEmail";
+    private const string ClusterMailboxSet = "SoftDeleteClusterMailbox";
+    private const string ClusterAllSet = "SoftDeleteClusterAll";
+    private const string UrlSet = "BlockUrl";
+    private const string ForwardingSet = "DisableForwarding";
 
-    /// <summary>Mailbox(es): SoftDeleteEmail, SoftDeleteCluster (or -AllMailboxes), DisableForwarding.</summary>
-    [Parameter]
+    /// <summary>Propose soft deleting specific messages (-Mailbox with -InternetMessageId).</summary>
+    [Parameter(ParameterSetName = EmailSet, Mandatory = true)]
+    public SwitchParameter SoftDeleteEmail { get; set; }
+
+    /// <summary>Propose soft deleting every message matching a query in chosen mailboxes (-Mailbox) or all (-AllMailboxes).</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet, Mandatory = true)]
+    [Parameter(ParameterSetName = ClusterAllSet, Mandatory = true)]
+    public SwitchParameter SoftDeleteCluster { get; set; }
+
+    /// <summary>Propose blocking URLs at time of click (-Url).</summary>
+    [Parameter(ParameterSetName = UrlSet, Mandatory = true)]
+    public SwitchParameter BlockUrl { get; set; }
+
+    /// <summary>Propose turning off external mail forwarding of mailboxes (-Mailbox).</summary>
+    [Parameter(ParameterSetName = ForwardingSet, Mandatory = true)]
+    public SwitchParameter DisableForwarding { get; set; }
+
+    /// <summary>Mailbox(es): the messages' mailboxes (-SoftDeleteEmail), the mailboxes to search (-SoftDeleteCluster), or whose forwarding to turn off (-DisableForwarding).</summary>
+    [Parameter(ParameterSetName = EmailSet, Mandatory = true)]
+    [Parameter(ParameterSetName = ClusterMailboxSet, Mandatory = true)]
+    [Parameter(ParameterSetName = ForwardingSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string[] Mailbox { get; set; } = [];
 
-    /// <summary>Internet message id(s): SoftDeleteEmail (required) or SoftDeleteCluster (a query condition).</summary>
-    [Parameter]
+    /// <summary>Internet message id(s): the messages (-SoftDeleteEmail), or a query condition (-SoftDeleteCluster).</summary>
+    [Parameter(ParameterSetName = EmailSet, Mandatory = true)]
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
     [ValidateNotNullOrEmpty]
     public string[] InternetMessageId { get; set; } = [];
 
-    /// <summary>SoftDeleteCluster: search every mailbox.</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: search every mailbox.</summary>
+    [Parameter(ParameterSetName = ClusterAllSet, Mandatory = true)]
     public SwitchParameter AllMailboxes { get; set; }
 
-    /// <summary>SoftDeleteCluster: sender address.</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: sender address.</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
+    [ValidateNotNullOrEmpty]
     public string? Sender { get; set; }
 
-    /// <summary>SoftDeleteCluster: sender domain.</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: sender domain.</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
+    [ValidateNotNullOrEmpty]
     public string? SenderDomain { get; set; }
 
-    /// <summary>SoftDeleteCluster: subject (exact).</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: subject (exact).</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
+    [ValidateNotNullOrEmpty]
     public string? Subject { get; set; }
 
-    /// <summary>SoftDeleteCluster: received at or after.</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: received at or after.</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
     public DateTimeOffset? ReceivedAfter { get; set; }
 
-    /// <summary>SoftDeleteCluster: received before.</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: received before.</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
     public DateTimeOffset? ReceivedBefore { get; set; }
 
-    /// <summary>SoftDeleteCluster: safety limit (default 10,000).</summary>
-    [Parameter]
+    /// <summary>-SoftDeleteCluster: safety limit (default 10,000).</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
     [ValidateRange(1, int.MaxValue)]
     public int MaxMessages { get; set; } = 10_000;
 
-    /// <summary>BlockUrl: the URL entries.</summary>
-    [Parameter]
+    /// <summary>-BlockUrl: the URL entries.</summary>
+    [Parameter(ParameterSetName = UrlSet, Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string[] Url { get; set; } = [];
 
-    /// <summary>BlockUrl: when the entries expire (default: Microsoft's 30 days).</summary>
-    [Parameter]
+    /// <summary>-BlockUrl: when the entries expire (default: Microsoft's 30 days).</summary>
+    [Parameter(ParameterSetName = UrlSet)]
     public DateTimeOffset? ExpiresOn { get; set; }
 
-    /// <summary>BlockUrl: entries never expire.</summary>
-    [Parameter]
+    /// <summary>-BlockUrl: entries never expire.</summary>
+    [Parameter(ParameterSetName = UrlSet)]
     public SwitchParameter NoExpiration { get; set; }
 
-    /// <summary>BlockUrl: a note stored with the entries.</summary>
-    [Parameter]
+    /// <summary>-BlockUrl: a note stored with the entries.</summary>
+    [Parameter(ParameterSetName = UrlSet)]
     public string? Note { get; set; }
 
-    /// <summary>DisableForwarding: also stop forwarding to internal addresses.</summary>
-    [Parameter]
+    /// <summary>-DisableForwarding: also stop forwarding to internal addresses.</summary>
+    [Parameter(ParameterSetName = ForwardingSet)]
     public SwitchParameter IncludeInternal { get; set; }
 
-    /// <summary>DisableForwarding: delete forwarding rules instead of disabling them.</summary>
-    [Parameter]
+    /// <summary>-DisableForwarding: delete forwarding rules instead of disabling them.</summary>
+    [Parameter(ParameterSetName = ForwardingSet)]
     public SwitchParameter RemoveRule { get; set; }
 
     /// <summary>Why the action is proposed (shown to the approver and in the audit trail).</summary>
@@ -98,37 +130,19 @@ public sealed class NewAirActionCommand : AirCmdlet
     protected override async Task EndAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
-        var proposal = Kind switch
-        {
-            "SoftDeleteEmail" => SoftDeleteEmail(),
-            "SoftDeleteCluster" => SoftDeleteCluster(),
-            "BlockUrl" => BlockUrl(),
-            _ => DisableForwarding(),
-        };
-        proposal = proposal with { InvestigationId = InvestigationId, Reason = Reason };
-        if (!Confirm(proposal.Summary, "Queue for approval")) return;
-        var r = await ApprovalService.ProposeAsync(session, proposal, ct).ConfigureAwait(false);
+        var request = Remediation.Normalize(session, Request());
+        var summary = Remediation.Describe(request);
+        if (!Confirm(summary, "Queue for approval")) return;
+        var r = await ProposalService.ProposeAsync(session, request, Reason, InvestigationId, ct).ConfigureAwait(false);
         if (!r.Created)
             Post(() => WriteWarning($"An identical proposal is already queued as {r.Action.Id} ({r.MatchedOn}); no new action was created."));
         Emit(ActionMapper.ToOutput(r.Action));
     }
 
-    private NewProposal SoftDeleteEmail()
+    private ActionRequest Request() => ParameterSetName switch
     {
-        if (Mailbox.Length == 0 || InternetMessageId.Length == 0)
-            throw new AirException(AirErrorKind.InvalidInput, "-Kind SoftDeleteEmail needs -Mailbox and -InternetMessageId.");
-        var n = new SoftDeleteRequest { Messages = [.. Mailbox.SelectMany(m => InternetMessageId.Select(i => new MessageTarget(m, i)))] }.Normalize();
-        ThrowFirstRejected(n);
-        return new NewProposal
-        {
-            Kind = ActionKind.SoftDeleteEmail, ParametersJson = n.Request.ToJson(), DedupeKey = n.Request.DedupeKey(),
-            Summary = $"Soft delete {n.Request.Messages.Count} message(s) in {n.Request.Messages.Select(m => m.Mailbox).Distinct().Count()} mailbox(es)",
-        };
-    }
-
-    private NewProposal SoftDeleteCluster()
-    {
-        var n = new SoftDeleteRequest
+        EmailSet => new SoftDeleteRequest { Messages = [.. Mailbox.SelectMany(m => InternetMessageId.Select(i => new MessageTarget(m, i)))] },
+        ClusterMailboxSet or ClusterAllSet => new SoftDeleteRequest
         {
             Query = new ClusterQuery
             {
@@ -138,47 +152,8 @@ public sealed class NewAirActionCommand : AirCmdlet
             Mailboxes = Mailbox,
             AllMailboxes = AllMailboxes,
             MaxMessages = MaxMessages,
-        }.Normalize();
-        ThrowFirstRejected(n);
-        return new NewProposal
-        {
-            Kind = ActionKind.SoftDeleteCluster, ParametersJson = n.Request.ToJson(), DedupeKey = n.Request.DedupeKey(),
-            Summary = $"Soft delete messages matching {n.Request.Query!.Describe()} in {(n.Request.AllMailboxes ? "all mailboxes" : $"{n.Request.Mailboxes.Count} mailbox(es)")} (at most {MaxMessages})",
-        };
-    }
-
-    private NewProposal BlockUrl()
-    {
-        if (Url.Length == 0) throw new AirException(AirErrorKind.InvalidInput, "-Kind BlockUrl needs -Url.");
-        // The same validation as Block-AirUrl, now: an approver should never be handed an entry the list will refuse.
-        var n = new UrlBlockRequest { Urls = Url, ExpiresOn = ExpiresOn, NoExpiration = NoExpiration, Note = Note }.Normalize(DateTimeOffset.UtcNow);
-        if (n.Rejected.Count > 0)
-            throw new AirException(AirErrorKind.InvalidInput, $"URL entry '{n.Rejected[0].Entry}' is not valid: {n.Rejected[0].Reason}", n.Rejected[0].Entry);
-        var entries = n.Request.Urls.ToArray();
-        return new NewProposal
-        {
-            Kind = ActionKind.BlockUrl,
-            ParametersJson = n.Request.ToJson(),
-            DedupeKey = "BlockUrl:" + string.Join("|", entries.Select(e => e.ToLowerInvariant()).Order(StringComparer.Ordinal)),
-            Summary = $"Block {entries.Length} URL(s) at time of click: {string.Join(", ", entries.Take(3))}{(entries.Length > 3 ? ", …" : "")}",
-        };
-    }
-
-    private NewProposal DisableForwarding()
-    {
-        if (Mailbox.Length == 0) throw new AirException(AirErrorKind.InvalidInput, "-Kind DisableForwarding needs -Mailbox.");
-        var mailboxes = Mailbox.Select(Addresses.NormalizeMailbox).Distinct(StringComparer.Ordinal).ToArray();
-        return new NewProposal
-        {
-            Kind = ActionKind.DisableForwarding,
-            ParametersJson = new ForwardingRequest { Mailboxes = mailboxes, IncludeInternal = IncludeInternal, RemoveRule = RemoveRule }.ToJson(),
-            DedupeKey = "DisableForwarding:" + string.Join("|", mailboxes.Order(StringComparer.Ordinal)) + (IncludeInternal ? "|internal" : "") + (RemoveRule ? "|remove" : ""),
-            Summary = $"Turn off {(IncludeInternal ? "all" : "external")} forwarding of {string.Join(", ", mailboxes.Take(3))}{(mailboxes.Length > 3 ? ", …" : "")}",
-        };
-    }
-
-    private static void ThrowFirstRejected(SoftDeleteRequest.Normalized n)
-    {
-        if (n.Rejected.Count > 0) throw n.Rejected[0].Error;
-    }
+        },
+        UrlSet => new UrlBlockRequest { Urls = Url, ExpiresOn = ExpiresOn, NoExpiration = NoExpiration, Note = Note },
+        _ => new ForwardingRequest { Mailboxes = Mailbox, IncludeInternal = IncludeInternal, RemoveRule = RemoveRule },
+    };
 }

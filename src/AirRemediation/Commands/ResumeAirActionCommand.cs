@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Kinds;
 using AirRemediation.Completers;
 using AirRemediation.Infrastructure;
 
@@ -26,7 +26,7 @@ public sealed class ResumeAirActionCommand : AirCmdlet
             var sink = RunSinks.For(this, Emit, EmitError, Progress);
             try
             {
-                var summary = await ActionService.ResumeAsync(session, id, sink, ct).ConfigureAwait(false);
+                var summary = await Remediation.ResumeAsync(session, id, sink, ct).ConfigureAwait(false);
                 Emit(ResultMapper.ToOutput(summary));
             }
             catch (AirRemediation.Engine.AirException e) when (Id.Length > 1)

@@ -36,7 +36,7 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
             return;
         }
         if (!Confirm(store.Location, "Change the approval policy: " + change)) return;
-        var p = await ApprovalService.SetPolicyAsync(session, AllowSelfApproval, AppApprover, ct).ConfigureAwait(false);
+        var p = await DecisionService.SetPolicyAsync(session, AllowSelfApproval, AppApprover, ct).ConfigureAwait(false);
         Emit(ActionMapper.ToOutput(p, store.Location));
     }
 }

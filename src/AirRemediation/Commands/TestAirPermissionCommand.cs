@@ -14,6 +14,6 @@ public sealed class TestAirPermissionCommand : AirCmdlet
         var session = AirContext.RequireSession();
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var policy = await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false);
-        foreach (var c in ApprovalService.CheckPermissions(session, policy)) Emit(ActionMapper.ToOutput(c));
+        foreach (var c in PermissionChecker.Check(session, policy)) Emit(ActionMapper.ToOutput(c));
     }
 }

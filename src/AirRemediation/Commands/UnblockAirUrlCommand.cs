@@ -1,5 +1,6 @@
 using System.Management.Automation;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
@@ -44,7 +45,8 @@ public sealed class UnblockAirUrlCommand : AirCmdlet
         var confirmedIds = ids.Distinct(StringComparer.Ordinal).Where(i => ShouldRun(i, "Remove the URL block entry with this id from the Tenant Allow/Block List", Force)).ToList();
         if (IsWhatIf() || confirmedUrls.Count + confirmedIds.Count == 0) return;
         var sink = RunSinks.For(this, Emit, EmitError, Progress);
-        var summary = await UrlBlockService.UnblockAsync(session, new UrlUnblockRequest { Urls = confirmedUrls, Ids = confirmedIds }, sink, ct).ConfigureAwait(false);
+        var request = Remediation.Normalize(session, new UrlUnblockRequest { Urls = confirmedUrls, Ids = confirmedIds });
+        var summary = await Remediation.RunAsync(session, request, null, sink, ct).ConfigureAwait(false);
         Emit(ResultMapper.ToOutput(summary));
     }
 }

@@ -1,4 +1,5 @@
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Store;
 using AirRemediation.Infrastructure;
 
@@ -35,26 +36,8 @@ internal static class StoreCompletions
     public static IReadOnlyList<(string Text, string ToolTip)> Mailboxes(string prefix) =>
         Run(async ct =>
         {
-            var store = await AirContext.Session!.GetStoreAsync(ct).ConfigureAwait(false);
-            var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            var order = new List<string>();
-            var read = 0;
-            await foreach (var a in store.QueryActionsAsync(new ActionQuery { Limit = MailboxActionLimit }, ct).ConfigureAwait(false))
-            {
-                await foreach (var item in store.GetItemsAsync(a.Id, new ItemQuery { PageSize = 500 }, ct).ConfigureAwait(false))
-                {
-                    if (++read > MailboxItemLimit || order.Count >= MailboxResultLimit) break;
-                    var mailbox = item.Target;
-                    // Inputs that were never a mailbox (bad addresses) or mailboxes that could not be searched are not offered.
-                    if (mailbox is null || !mailbox.Contains('@', StringComparison.Ordinal)
-                        || item.Key.StartsWith("invalid|", StringComparison.Ordinal) || item.Key.EndsWith("|mailbox", StringComparison.Ordinal)) continue;
-                    if (!mailbox.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || seen.ContainsKey(mailbox)) continue;
-                    seen[mailbox] = $"Seen in {a.Id} ({a.Kind}, {a.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm})";
-                    order.Add(mailbox);
-                }
-                if (read > MailboxItemLimit || order.Count >= MailboxResultLimit) break;
-            }
-            return order.Select(m => (m, seen[m])).ToList();
+            var found = await Remediation.RecentMailboxesAsync(AirContext.Session!, prefix, MailboxActionLimit, MailboxItemLimit, MailboxResultLimit, ct).ConfigureAwait(false);
+            return found.Select(f => (f.Mailbox, $"Seen in {f.SeenIn.Id} ({f.SeenIn.Kind}, {f.SeenIn.CreatedAt.ToLocalTime():yyyy-MM-dd HH:mm})")).ToList();
         });
 
     /// <summary>
@@ -64,7 +47,7 @@ internal static class StoreCompletions
     public static IReadOnlyList<(string Text, string ToolTip)> UrlEntries(string prefix) =>
         Run(async ct =>
         {
-            var entries = await AirRemediation.Engine.UrlBlock.UrlBlockService.ListAsync(AirContext.Session!, ct).ConfigureAwait(false);
+            var entries = await Engine.Kinds.UrlBlock.UrlBlockList.ListAsync(AirContext.Session!, ct).ConfigureAwait(false);
             return entries
                 .Where(e => e.Value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                 .OrderBy(e => e.Value, StringComparer.OrdinalIgnoreCase)

@@ -2,9 +2,9 @@ using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.Forwarding;
-using AirRemediation.Engine.SoftDelete;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds.DisableForwarding;
+using AirRemediation.Engine.Kinds.SoftDelete;
+using AirRemediation.Engine.Kinds.UrlBlock;
 
 namespace AirRemediation.Infrastructure;
 
@@ -65,7 +65,7 @@ internal static class ResultMapper
         ActionId = r.ActionId,
         Url = r.Url,
         Id = r.Id,
-        Outcome = r.Outcome,
+        Outcome = r.Outcome.ToString(),
         Reason = r.Reason,
         Rule = r.Rule?.ToString(),
         ExpiresOn = r.ExpiresOn,
@@ -101,11 +101,11 @@ internal static class ResultMapper
     {
         ActionId = r.ActionId,
         Mailbox = r.Mailbox,
-        Kind = r.Kind,
+        Kind = r.Kind.ToString(),
         Rule = r.Rule,
         RuleId = r.RuleId,
         Targets = [.. r.Targets],
-        Outcome = r.Outcome,
+        Outcome = r.Outcome.ToString(),
         Reason = r.Reason,
     };
 
@@ -124,14 +124,14 @@ internal static class ResultMapper
             record.RecordType = ProgressRecordType.Completed;
             return record;
         }
-        if (p.MailboxesTotal is > 0 and var total) record.PercentComplete = (int)Math.Min(100, p.MailboxesScanned * 100 / total);
+        if (p.PercentComplete is { } percent) record.PercentComplete = percent;
         if (p.Remaining is { } rem) record.SecondsRemaining = (int)Math.Min(int.MaxValue, rem.TotalSeconds);
         return record;
     }
 
     private static string Status(RunProgress p)
     {
-        var mailboxes = p.MailboxesTotal is { } t ? $"{p.MailboxesScanned}/{t}" : $"{p.MailboxesScanned}";
-        return $"Mailboxes {mailboxes} · found {p.Found} · finished {p.Finished} · failed {p.Failed} · {p.ItemsPerSecond:0.0}/s · throttle waits {p.ThrottleWaits}";
+        var units = p.UnitsTotal is { } t ? $"{p.UnitsScanned}/{t}" : $"{p.UnitsScanned}";
+        return $"{p.UnitName} {units} · found {p.Found} · finished {p.Finished} · failed {p.Failed} · {p.ItemsPerSecond:0.0}/s · throttle waits {p.ThrottleWaits}";
     }
 }

@@ -1,7 +1,7 @@
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.Forwarding;
-using AirRemediation.Engine.SoftDelete;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds.DisableForwarding;
+using AirRemediation.Engine.Kinds.SoftDelete;
+using AirRemediation.Engine.Kinds.UrlBlock;
 
 namespace AirRemediation.Infrastructure;
 

@@ -1,6 +1,9 @@
+using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.Forwarding;
+using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Kinds.DisableForwarding;
 using AirRemediation.Simulator.Scenario;
 using Xunit;
 
@@ -14,8 +17,7 @@ public sealed class AcceptedDomainsTests
     {
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
-        var executor = new ForwardingExecutor(session, await session.GetStoreAsync(default), new RetryOptions(), RunSink.None);
-        var domains = await executor.AcceptedDomainsAsync(default);
+        var domains = await Discovery(session, new RetryOptions()).AcceptedDomainsAsync(default);
         Assert.Equal("Get-AcceptedDomain", domains.Source);
         Assert.Contains("contoso.com", domains.Domains);
         Assert.Contains("contoso.onmicrosoft.com", domains.Domains);
@@ -27,16 +29,22 @@ public sealed class AcceptedDomainsTests
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
         var options = new RetryOptions { MaxThrottleWait = TimeSpan.FromMilliseconds(200) };
-        var executor = new ForwardingExecutor(session, await session.GetStoreAsync(default), options, RunSink.None);
+        var discovery = Discovery(session, options);
         // Every tenant-wide Exchange request is anchored on the system mailbox: throttle it for longer than we may wait.
         var anchor = ExchangeAdminClient.SystemMailboxAnchor[4..] + s.TenantId;
         s.SetFaults(new FaultSettings { Storms = [new StormSpec { Mailboxes = [anchor], RetryAfterSeconds = 30, DurationSeconds = 60 }] });
 
-        var domains = await executor.AcceptedDomainsAsync(default);
+        var domains = await discovery.AcceptedDomainsAsync(default);
 
         Assert.Equal("Graph /domains", domains.Source);
         Assert.Contains("contoso.com", domains.Domains);
         Assert.True(domains.IsExternal("someone@exfil.example"));
         Assert.False(domains.IsExternal("alex@contoso.com"));
+    }
+
+    private static ForwardingDiscovery Discovery(AirSession session, RetryOptions options)
+    {
+        var caller = SimulatedTenant.Caller(session, options);
+        return new ForwardingDiscovery(new ExchangeAdminClient(session, caller), new RulesApi(session), caller);
     }
 }

@@ -1,5 +1,6 @@
 using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 using AirRemediation.Simulator.Scenario;
 using Xunit;
 
@@ -54,7 +55,7 @@ public sealed class ExchangeAdminClientTests
         Assert.Equal(FailureKind.Rejected, e.Kind);
         Assert.Equal("CommandNotFoundException", e.Code);
         Assert.Contains("'Get-NoSuchThing' is not recognized", e.Message, StringComparison.Ordinal);
-        Assert.Equal(1, caller.Metrics.Requests);
+        Assert.Equal(1, caller.Totals.Requests);
     }
 
     [Fact]
@@ -84,7 +85,7 @@ public sealed class ExchangeAdminClientTests
             var r = await client.InvokeAsync("Get-AcceptedDomain", P(), null, default);
             Assert.Equal(2, r.Values.Count);
         }
-        Assert.True(caller.Metrics.Requests > 5, "with half the calls failing, some must have been retried");
+        Assert.True(caller.Totals.Requests > 5, "with half the calls failing, some must have been retried");
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class ExchangeAdminClientTests
         var r = await client.InvokeAsync("Get-Mailbox", P(("Identity", "lynne@contoso.com")), "lynne@contoso.com", default);
 
         Assert.Single(r.Values);
-        Assert.True(caller.Metrics.Throttled >= 1);
+        Assert.True(caller.Totals.Throttled >= 1);
         Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(0.9), "Retry-After must be honoured");
         // Tenant-wide cmdlets are not anchored on lynne and go straight through.
         var domains = await client.InvokeAsync("Get-AcceptedDomain", P(), null, default);

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AirRemediation.Engine.Forwarding;
+using AirRemediation.Engine.Kinds.DisableForwarding;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;
@@ -16,8 +16,8 @@ public sealed class ForwardingRulesTests
                         "redirectTo":{"emailAddress":{"address":"c@z.example"}},
                         "moveToFolder":"inbox"}}
             """)!.AsObject();
-        Assert.Equal(["a@x.example", "b@y.example", "c@z.example"], ForwardingExecutor.Targets(rule));
-        Assert.Empty(ForwardingExecutor.Targets(JsonNode.Parse("""{"actions":{"markAsRead":true}}""")!.AsObject()));
+        Assert.Equal(["a@x.example", "b@y.example", "c@z.example"], ForwardingDiscovery.Targets(rule));
+        Assert.Empty(ForwardingDiscovery.Targets(JsonNode.Parse("""{"actions":{"markAsRead":true}}""")!.AsObject()));
     }
 
     [Theory]

@@ -1,9 +1,14 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.Forwarding;
+using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Kinds.DisableForwarding;
 using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Store;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds.UrlBlock;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.UnblockUrl;
+using AirRemediation.Engine.Kinds;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;
@@ -25,7 +30,6 @@ public sealed class ResumeTests
         var added = await store.AddItemsAsync(id, items.Select(i => i.Item));
         foreach (var (item, (_, started)) in added.Zip(items))
             if (started) await store.UpdateItemAsync(id, new ItemUpdate(item.Seq, ItemState.InProgress) { IncrementAttempts = true, BeforeJson = null });
-        await Task.Delay(50);
         return id;
     }
 
@@ -35,18 +39,19 @@ public sealed class ResumeTests
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
         var store = await session.GetStoreAsync(default);
+        await using var past = DeadSessionStore(store);
         // "old-bad.example" is in the scenario's list: as if our add had gone through just before the process died.
-        var id = await OrphanAsync(store, ActionKind.BlockUrl, new UrlBlockRequest { Urls = ["old-bad.example", "fresh.example"] }.ToJson(),
-            (new NewItem(UrlItemData.Key("old-bad.example"), "old-bad.example", new UrlItemData("old-bad.example", "add").ToJson()), true),
-            (new NewItem(UrlItemData.Key("fresh.example"), "fresh.example", new UrlItemData("fresh.example", "add").ToJson()), false));
+        var id = await OrphanAsync(past, ActionKind.BlockUrl, Json(new UrlBlockRequest { Urls = ["old-bad.example", "fresh.example"] }),
+            (new NewItem(UrlItemData.Key("old-bad.example"), "old-bad.example", new UrlItemData("old-bad.example", UrlOp.Add).ToJson()), true),
+            (new NewItem(UrlItemData.Key("fresh.example"), "fresh.example", new UrlItemData("fresh.example", UrlOp.Add).ToJson()), false));
 
         var results = new List<UrlBlockResult>();
-        var summary = await UrlBlockService.ResumeAsync(session, id, new RunSink(o => { lock (results) results.Add((UrlBlockResult)o); }, _ => { }), default);
+        var summary = await Remediation.ResumeAsync(session, id, new RunSink(o => { lock (results) results.Add((UrlBlockResult)o); }, _ => { }), default);
 
         Assert.Equal(ActionState.Completed, summary.State);
         Assert.Equal(2, summary.Succeeded);
         Assert.Contains("confirmed", Assert.Single(results, r => r.Url == "old-bad.example").Reason, StringComparison.Ordinal);
-        Assert.Equal("Blocked", Assert.Single(results, r => r.Url == "fresh.example").Outcome);
+        Assert.Equal(UrlOutcome.Blocked, Assert.Single(results, r => r.Url == "fresh.example").Outcome);
         lock (s.State.TablGate)
         {
             Assert.Single(s.State.TablEntries, e => e.Value == "old-bad.example");
@@ -60,13 +65,14 @@ public sealed class ResumeTests
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
         var store = await session.GetStoreAsync(default);
+        await using var past = DeadSessionStore(store);
         var rule = (await new RulesApi(session).ListAsync("lynne@contoso.com", default)).Single(r => (string?)r["displayName"] == "Redirect all");
         var ruleId = (string)rule["id"]!;
-        var data = new ForwardingItemData("lynne@contoso.com", "InboxRule", "disable", ruleId, "Redirect all", ["lynne.personal@outlook.example"], rule.ToJsonString());
-        var id = await OrphanAsync(store, ActionKind.DisableForwarding, new ForwardingRequest { Mailboxes = ["lynne@contoso.com"] }.ToJson(),
+        var data = new ForwardingItemData("lynne@contoso.com", ForwardingItemKind.InboxRule, ForwardingOp.Disable, ruleId, "Redirect all", ["lynne.personal@outlook.example"], rule.ToJsonString());
+        var id = await OrphanAsync(past, ActionKind.DisableForwarding, Json(new ForwardingRequest { Mailboxes = ["lynne@contoso.com"] }),
             (new NewItem($"rule|lynne@contoso.com|{ruleId}", "lynne@contoso.com", data.ToJson()), true));
 
-        var summary = await ForwardingService.ResumeAsync(session, id, RunSink.None, default);
+        var summary = await Remediation.ResumeAsync(session, id, RunSink.None, default);
 
         Assert.Equal(ActionState.Completed, summary.State);
         Assert.Equal(2, summary.Succeeded);   // the started rule, then the mailbox forwarding found on the second look
@@ -82,7 +88,7 @@ public sealed class ResumeTests
         await foreach (var i in store.GetItemsAsync(id)) items.Add(i);
         Assert.All(items, i => Assert.NotNull(i.BeforeJson));
 
-        var undo = await ForwardingService.UndoAsync(session, id, RunSink.None, default);
+        var undo = await Remediation.UndoAsync(session, id, RunSink.None, default);
         Assert.Equal(ActionState.Completed, undo.State);
         lock (mbx.Gate)
         {
@@ -100,7 +106,6 @@ public sealed class ResumeTests
             Kind = kind, InitialState = ActionState.Running, DedupeKey = runKey, ParametersJson = parameters,
             Lease = new LeaseRequest("elsewhere/1/dead00", TimeSpan.FromMilliseconds(1)),
         }, Who);
-        await Task.Delay(50);
         return created.Action.Id;
     }
 
@@ -110,17 +115,18 @@ public sealed class ResumeTests
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
         var store = await session.GetStoreAsync(default);
-        var request = new UrlBlockRequest { Urls = ["Resume-Me.example", "also-me.example"] }.Normalize(DateTimeOffset.UtcNow);
-        var killed = await KilledRunAsync(store, ActionKind.BlockUrl, request.Request.RunKey(), request.Request.ToJson());
+        await using var past = DeadSessionStore(store);
+        var request = Remediation.Normalize(session, new UrlBlockRequest { Urls = ["Resume-Me.example", "also-me.example"] });
+        var killed = await KilledRunAsync(past, ActionKind.BlockUrl, Key(request), Json(request.Request));
 
-        var summary = await UrlBlockService.BlockAsync(session, request, RunSink.None, default);
+        var summary = await Remediation.RunAsync(session, request, null, RunSink.None, default);
 
         Assert.Equal(killed, summary.ActionId);
         Assert.Equal(ActionState.Completed, summary.State);
         Assert.Equal(2, summary.Succeeded);
         Assert.Contains((await store.GetAuditAsync(killed).ToListAsync()), a => a.Event == "Resumed");
         // Finished, the same command again is a new action that finds both entries already there.
-        var again = await UrlBlockService.BlockAsync(session, request, RunSink.None, default);
+        var again = await Remediation.RunAsync(session, request, null, RunSink.None, default);
         Assert.NotEqual(killed, again.ActionId);
         Assert.Equal(2, again.Already);
     }
@@ -131,13 +137,25 @@ public sealed class ResumeTests
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
         var store = await session.GetStoreAsync(default);
-        var request = new ForwardingRequest { Mailboxes = ["lynne@contoso.com"] }.Normalize();
-        var killed = await KilledRunAsync(store, ActionKind.DisableForwarding, request.Request.RunKey(), request.Request.ToJson());
+        await using var past = DeadSessionStore(store);
+        var request = Remediation.Normalize(session, new ForwardingRequest { Mailboxes = ["lynne@contoso.com"] });
+        var killed = await KilledRunAsync(past, ActionKind.DisableForwarding, Key(request), Json(request.Request));
 
-        var summary = await ForwardingService.RunAsync(session, request, _ => true, RunSink.None, default);
+        var summary = await Remediation.RunAsync(session, request, (_, _) => true, RunSink.None, default);
 
         Assert.Equal(killed, summary.ActionId);
         Assert.Equal(ActionState.Completed, summary.State);
         Assert.Equal(2, summary.Succeeded);
     }
+
+    /// <summary>
+    /// The same store file as the session's, as a session that died an hour ago saw it: what it writes carries that
+    /// session's clock, so its lease has long run out by the time the test's session looks — without any waiting.
+    /// </summary>
+    private static IActionStore DeadSessionStore(IActionStore store) =>
+        SqliteActionStore.Open(store.Location, clock: new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
+
+    private static string Key(NormalizedRequest request) => KindRegistry.For(request.Kind).DedupeKey(request.Request);
+
+    private static string Json(ActionRequest request) => KindRegistry.For(request.Kind).ToJson(request);
 }

@@ -1,6 +1,7 @@
 using System.Security;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 using AirRemediation.Simulator;
 
 namespace AirRemediation.Engine.Tests.Exchange;
@@ -16,7 +17,7 @@ internal static class SimulatedTenant
     public static Task<SimulatorServer> StartAsync() =>
         SimulatorServer.StartAsync(new SimulatorOptions { ScenarioPath = Path.Combine(AppContext.BaseDirectory, "Scenarios", "default.json") });
 
-    public static Task<AirSession> ConnectAsync(SimulatorServer s, string clientId = AutomationClientId, string secret = AutomationSecret)
+    public static Task<AirSession> ConnectAsync(SimulatorServer s, string clientId = AutomationClientId, string secret = AutomationSecret, RetryOptions? retry = null, TimeProvider? clock = null)
     {
         var secure = new SecureString();
         foreach (var c in secret) secure.AppendChar(c);
@@ -31,13 +32,13 @@ internal static class SimulatedTenant
             GraphEndpoint = new Uri(s.Graph),
             ExchangeEndpoint = new Uri(s.Exchange),
             StorePath = Path.Combine(Path.GetTempPath(), "air-engine-test-" + Guid.NewGuid().ToString("n") + ".db"),
-        }, default);
+            Retry = retry,
+        }, default, clock);
     }
 
     public static ServiceCaller Caller(AirSession session, RetryOptions? options = null)
     {
         var o = options ?? new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) };
-        var metrics = new ExecutionMetrics();
-        return new ServiceCaller(o, new ThrottleRegistry(o, session.Clock, metrics), metrics);
+        return new ServiceCaller(o, session.Clock);
     }
 }

@@ -1,6 +1,10 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Kinds.UrlBlock;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.UnblockUrl;
+using AirRemediation.Engine.Kinds;
 using AirRemediation.Simulator.Scenario;
 using Xunit;
 
@@ -18,22 +22,22 @@ public sealed class UrlBlockFaultTests
     public async Task Applied_but_timed_out_adds_and_removes_are_confirmed_not_repeated()
     {
         await using var s = await SimulatedTenant.StartAsync();
-        using var session = await SimulatedTenant.ConnectAsync(s);
+        using var session = await SimulatedTenant.ConnectAsync(s, retry: Patient);
         var urls = Enumerable.Range(1, 25).Select(i => $"fault{i}.example").ToList();
         s.SetFaults(new FaultSettings { AppliedButGatewayTimeoutRate = 0.5 });
 
         var results = new List<UrlBlockResult>();
         var sink = new RunSink(o => { lock (results) results.Add((UrlBlockResult)o); }, _ => { });
-        var block = await UrlBlockService.BlockAsync(session, new UrlBlockRequest { Urls = urls }.Normalize(DateTimeOffset.UtcNow), sink, default, Patient);
+        var block = await Remediation.RunAsync(session, Remediation.Normalize(session, new UrlBlockRequest { Urls = urls }), null, sink, default);
 
         Assert.Equal(ActionState.Completed, block.State);
         Assert.Equal(25, block.Succeeded);
-        Assert.All(results, r => Assert.Equal("Blocked", r.Outcome));
+        Assert.All(results, r => Assert.Equal(UrlOutcome.Blocked, r.Outcome));
         lock (s.State.TablGate)
             foreach (var u in urls) Assert.Single(s.State.TablEntries, e => e.Value == u);
 
         results.Clear();
-        var undo = await UrlBlockService.UndoAsync(session, block.ActionId, sink, default, Patient);
+        var undo = await Remediation.UndoAsync(session, block.ActionId, sink, default);
         Assert.Equal(ActionState.Completed, undo.State);
         Assert.Equal(25, undo.Succeeded);
         Assert.All(results, r => Assert.Equal(ItemState.Done, r.State));

@@ -1,4 +1,7 @@
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds.UrlBlock;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.UnblockUrl;
+using AirRemediation.Engine.Kinds;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;
@@ -11,9 +14,9 @@ public sealed class UrlBlockRequestTests
     public void Valid_entries_are_kept_once_in_order_and_bad_ones_come_back_with_their_rule()
     {
         var n = new UrlBlockRequest { Urls = ["contoso.com", " Contoso.com ", "https://x.example", "t.co", "CONTOSO.COM", ""] }.Normalize(Now);
-        Assert.Equal(["contoso.com", "t.co"], n.Request.Urls);
+        Assert.Equal(["contoso.com", "t.co"], ((UrlBlockRequest)n.Request).Urls);
         Assert.Equal(2, n.Duplicates);
-        Assert.Equal([UrlEntryRule.Scheme, UrlEntryRule.Empty], n.Rejected.Select(r => r.Rule));
+        Assert.Equal([UrlEntryRule.Scheme, UrlEntryRule.Empty], n.Rejected.Select(r => (UrlEntryRule?)r.Detail));
     }
 
     [Fact]
@@ -30,6 +33,7 @@ public sealed class UrlBlockRequestTests
     public void The_request_survives_the_journal()
     {
         var r = new UrlBlockRequest { Urls = ["a.example"], ExpiresOn = Now.AddDays(7), Note = "INC-1", UpdateExpiry = true };
-        Assert.Equal(r.ToJson(), UrlBlockRequest.FromJson(r.ToJson()).ToJson());
+        var kind = new BlockUrlKind();
+        Assert.Equal(kind.ToJson(r), kind.ToJson(kind.Parse(kind.ToJson(r))));
     }
 }

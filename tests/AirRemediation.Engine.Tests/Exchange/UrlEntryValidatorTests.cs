@@ -1,4 +1,7 @@
-using AirRemediation.Engine.UrlBlock;
+using AirRemediation.Engine.Kinds.UrlBlock;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.UnblockUrl;
+using AirRemediation.Engine.Kinds;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;

@@ -1,6 +1,7 @@
 using Xunit;
 using AirRemediation.Engine.Actions;
-using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.Kinds.SoftDelete;
+using AirRemediation.Engine.Kinds;
 using AirRemediation.Simulator.State;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 using AirRemediation.Simulator.Scenario;
 using AirRemediation.Simulator.State;
 using Xunit.Abstractions;

@@ -3,10 +3,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security;
 using System.Text.Json.Nodes;
+using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.SoftDelete;
+using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Kinds.SoftDelete;
+using AirRemediation.Engine.Kinds;
 using AirRemediation.Simulator;
 using AirRemediation.Simulator.State;
 
@@ -60,7 +63,7 @@ internal sealed class FaultTenant : IAsyncDisposable
     }
 
     /// <summary>A new session (its own token cache and HTTP handler) on the shared store.</summary>
-    public async Task<AirSession> ConnectAsync(string clientId = AutomationClientId, string secret = AutomationSecret, string? storePath = null)
+    public async Task<AirSession> ConnectAsync(string clientId = AutomationClientId, string secret = AutomationSecret, string? storePath = null, RetryOptions? retry = null)
     {
         var s = await AirSession.ConnectAsync(new ConnectionRequest
         {
@@ -72,6 +75,7 @@ internal sealed class FaultTenant : IAsyncDisposable
             GraphEndpoint = new Uri(Sim.Graph),
             ExchangeEndpoint = new Uri(Sim.Exchange),
             StorePath = storePath ?? StorePath,
+            Retry = retry ?? QuickRetries,
         }, CancellationToken.None);
         lock (sessions) sessions.Add(s);
         return s;
@@ -85,7 +89,7 @@ internal sealed class FaultTenant : IAsyncDisposable
         return ss;
     }
 
-    public static SoftDeleteRequest.Normalized Cluster(IEnumerable<string>? mailboxes = null) => new SoftDeleteRequest
+    public static NormalizedRequest Cluster(IEnumerable<string>? mailboxes = null) => new SoftDeleteRequest
     {
         Query = new ClusterQuery { Sender = ClusterSender },
         AllMailboxes = mailboxes is null,
@@ -101,13 +105,12 @@ internal sealed class FaultTenant : IAsyncDisposable
     };
 
     /// <summary>Runs a soft delete and records, for every item result, when it arrived.</summary>
-    public static async Task<Run> RunAsync(AirSession session, SoftDeleteRequest.Normalized request, RetryOptions? options = null,
-        CancellationToken ct = default)
+    public static async Task<Run> RunAsync(AirSession session, NormalizedRequest request, CancellationToken ct = default)
     {
         var run = new Run();
         var sink = new RunSink(o => run.Add((MessageResult)o), _ => { });
         using (AirLog.Use(run.Log))
-            run.Summary = await SoftDeleteService.RunAsync(session, request, sink, ct, options ?? QuickRetries);
+            run.Summary = await Remediation.RunAsync(session, request, null, sink, ct);
         run.Elapsed = run.Clock.Elapsed;
         return run;
     }

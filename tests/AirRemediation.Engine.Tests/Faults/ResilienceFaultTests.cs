@@ -1,6 +1,7 @@
 using Xunit;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Store;
 using AirRemediation.Simulator.Scenario;
 using Xunit.Abstractions;
@@ -42,12 +43,12 @@ public sealed class ResilienceFaultTests(ITestOutputHelper output)
         const int lifetime = 2;
         var mailboxes = FaultTenant.Long ? 600 : 170;
         await using var t = await FaultTenant.StartAsync(mailboxes, 1, mailboxes * 2, configure: o => { o.LatencyMs = 40; o.TokenLifetimeSeconds = lifetime; });
-        var session = await t.ConnectAsync();
+        var session = await t.ConnectAsync(retry: FaultTenant.QuickRetries with { MailboxParallelism = 2 });
         var tokensBefore = t.Sim.Secrets.ToJson()["all"]!.AsArray().Count;
         t.Sim.ResetStats();
 
         // Two mailboxes at a time so the run lasts several token lifetimes.
-        var run = await FaultTenant.RunAsync(session, FaultTenant.Cluster(), FaultTenant.QuickRetries with { MailboxParallelism = 2 });
+        var run = await FaultTenant.RunAsync(session, FaultTenant.Cluster());
 
         var issued = t.Sim.Secrets.ToJson()["all"]!.AsArray().Count - tokensBefore;
         output.WriteLine($"{run.Elapsed.TotalSeconds:0.0} s with {lifetime} s tokens: {issued} new tokens, {t.Sim.Stats.Unauthorized} requests answered 401, {run.Summary.Requests} requests");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Http;
 
 namespace AirRemediation.Engine.Tests.Faults;
 
@@ -66,8 +67,7 @@ public sealed class RetryPolicyFaultTests
     private static ServiceCaller Caller(RetryOptions? o = null)
     {
         o ??= new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50), MaxRetryAfter = TimeSpan.FromMilliseconds(300) };
-        var metrics = new ExecutionMetrics();
-        return new ServiceCaller(o, new ThrottleRegistry(o, TimeProvider.System, metrics), metrics);
+        return new ServiceCaller(o, TimeProvider.System);
     }
 
     private static ServiceCallException Status(int status, string? code = null, string? retryAfter = null) =>

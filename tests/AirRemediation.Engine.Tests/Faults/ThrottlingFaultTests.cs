@@ -72,12 +72,12 @@ public sealed class ThrottlingFaultTests(ITestOutputHelper output)
     public async Task Without_a_usable_Retry_After_the_mailbox_backs_off_exponentially_and_finishes(string style)
     {
         await using var t = await FaultTenant.StartAsync(6, 2, 12, configure: o => o.LatencyMs = 5);
-        var session = await t.ConnectAsync();
+        var session = await t.ConnectAsync(retry: FaultTenant.QuickRetries with { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) });
         var stormed = FaultTenant.Mailbox(0);
         t.Sim.ResetStats();
         t.Sim.SetFaults(new FaultSettings { Storms = [Storm(stormed, 30, 3, style)] });
 
-        var run = await FaultTenant.RunAsync(session, FaultTenant.Cluster(), FaultTenant.QuickRetries with { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2) });
+        var run = await FaultTenant.RunAsync(session, FaultTenant.Cluster());
 
         var throttled = t.Sim.Stats.Mailbox(stormed).Throttled;
         output.WriteLine($"{style}: {run.Elapsed.TotalSeconds:0.00} s, 429s for {stormed}: {throttled}; warnings: {string.Join(" | ", run.Log.Warnings.Distinct())}");
@@ -97,13 +97,13 @@ public sealed class ThrottlingFaultTests(ITestOutputHelper output)
     public async Task A_very_long_Retry_After_is_capped_with_a_warning_naming_the_mailbox()
     {
         await using var t = await FaultTenant.StartAsync(4, 2, 8, configure: o => o.LatencyMs = 5);
-        var session = await t.ConnectAsync();
+        var session = await t.ConnectAsync(retry: FaultTenant.QuickRetries with { MaxRetryAfter = TimeSpan.FromSeconds(2) });
         var stormed = FaultTenant.Mailbox(1);
         t.Sim.ResetStats();
         // The service asks for an hour; the run is allowed to wait 2 s at most per 429 (production default: 5 min).
         t.Sim.SetFaults(new FaultSettings { Storms = [Storm(stormed, 3600, 1.5, "seconds")] });
 
-        var run = await FaultTenant.RunAsync(session, FaultTenant.Cluster(), FaultTenant.QuickRetries with { MaxRetryAfter = TimeSpan.FromSeconds(2) });
+        var run = await FaultTenant.RunAsync(session, FaultTenant.Cluster());
 
         output.WriteLine($"{run.Elapsed.TotalSeconds:0.00} s; warnings: {string.Join(" | ", run.Log.Warnings)}");
         Assert.Contains(run.Log.Warnings, w => w.Contains($"Throttled on {stormed} with Retry-After 3600 s; waiting the cap of 2 s", StringComparison.Ordinal));

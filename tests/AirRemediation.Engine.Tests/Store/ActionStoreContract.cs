@@ -717,41 +717,6 @@ public abstract class ActionStoreContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AHeartbeatKeepsTheLeaseAndReportsItsLoss()
-    {
-        var s = NewStore();
-        var a = await Running(s, "s1", TimeSpan.FromSeconds(30));
-        await using (var hb = LeaseHeartbeat.Start(s, a.Id, "s1", TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(20)))
-        {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (hb.Renewals < 2 && waited.Elapsed < TimeSpan.FromSeconds(15)) // real time: the heartbeat beats on a real timer
-            {
-                await Task.Delay(10);
-            }
-            Assert.True(hb.Renewals >= 2);
-            Assert.False(hb.IsLost);
-
-            // The session stalls past its expiry (as far as the store's clock is concerned) and another one takes over.
-            LeaseResult taken;
-            int tries = 0;
-            do
-            {
-                // If the heartbeat renews between the stall and the takeover, stall again past that renewal.
-                Clock.Advance(TimeSpan.FromSeconds(31));
-                taken = await s.TryAcquireLeaseAsync(a.Id, "s2", TimeSpan.FromMinutes(5));
-            }
-            while (!taken.Acquired && ++tries < 20);
-            Assert.True(taken.Acquired);
-            var lost = new TaskCompletionSource();
-            using var reg = hb.LeaseLost.Register(() => lost.TrySetResult());
-            Assert.Same(lost.Task, await Task.WhenAny(lost.Task, Task.Delay(TimeSpan.FromSeconds(10))));
-            Assert.True(hb.IsLost);
-        }
-        Assert.Equal("s2", (await s.GetActionAsync(a.Id))!.LeaseOwner);
-        Assert.Matches(@"^.+/\d+/[0-9a-f]{6}$", LeaseHeartbeat.NewOwnerId());
-    }
-
-    [Fact]
     public async Task CredentialsAreRefusedButPhishingContentIsNot()
     {
         var s = NewStore();

@@ -1,0 +1,20 @@
+namespace AirRemediation.Engine.Http;
+
+/// <summary>What a failed service call means for the next step.</summary>
+internal enum FailureKind
+{
+    /// <summary>429: wait Retry-After (for this mailbox), then try again.</summary>
+    Throttled,
+    /// <summary>5xx, timeout or dropped connection: back off and try again; a write may have been applied.</summary>
+    Transient,
+    /// <summary>401: the token was refused; renew it once and try again.</summary>
+    Unauthorized,
+    /// <summary>403: never retried.</summary>
+    Forbidden,
+    /// <summary>404 on the target itself.</summary>
+    NotFound,
+    /// <summary>The mailbox cannot be reached through REST (or has no mailbox).</summary>
+    MailboxNotRestEnabled,
+    /// <summary>Any other 4xx: the request itself is wrong; never retried.</summary>
+    Rejected,
+}

@@ -1,0 +1,38 @@
+namespace AirRemediation.Engine.Http;
+
+/// <summary>How the executor paces and retries. Defaults follow Microsoft's Outlook limits (4 concurrent requests per mailbox).</summary>
+public sealed record RetryOptions
+{
+    /// <summary>Requests in flight per mailbox; Graph serves at most 4 per app and mailbox and answers the 5th with 429.</summary>
+    public int PerMailboxConcurrency { get; init; } = 4;
+
+    /// <summary>Requests in flight across all mailboxes.</summary>
+    public int GlobalConcurrency { get; init; } = 96;
+
+    /// <summary>Mailboxes worked on at once (each is scanned, then its messages are moved).</summary>
+    public int MailboxParallelism { get; init; } = 48;
+
+    /// <summary>Attempts for 5xx, timeouts and dropped connections before an item fails.</summary>
+    public int MaxTransientAttempts { get; init; } = 10;
+
+    /// <summary>First backoff step for 5xx/timeouts without Retry-After; doubled per attempt, with ±50% jitter.</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest computed backoff step.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest Retry-After honoured as given; a longer one is capped here, with a warning.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>App-wide requests per second at the start of a run (doubled every half second until the service throttles).</summary>
+    public double InitialRate { get; init; } = 200;
+
+    /// <summary>Never go slower than this many requests per second app-wide.</summary>
+    public double MinRate { get; init; } = 5;
+
+    /// <summary>Never go faster than this many requests per second app-wide.</summary>
+    public double MaxRate { get; init; } = 20_000;
+
+    /// <summary>Total time one request may spend waiting on throttling before its item fails as Throttled.</summary>
+    public TimeSpan MaxThrottleWait { get; init; } = TimeSpan.FromMinutes(30);
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Graph;
+
+namespace AirRemediation.Engine.Kinds.SoftDelete;
+
+/// <summary>
+/// What makes a message part of a cluster. Everything but <see cref="SenderDomain"/> becomes a Graph <c>$filter</c>
+/// (the subset Graph supports on messages: eq/ge/lt, and/or); the sender domain is matched on our side, because
+/// Graph does not filter messages with endswith.
+/// </summary>
+public sealed record ClusterQuery
+{
+    public string? Sender { get; init; }
+    public string? SenderDomain { get; init; }
+    public string? Subject { get; init; }
+    public DateTimeOffset? ReceivedAfter { get; init; }
+    public DateTimeOffset? ReceivedBefore { get; init; }
+    public IReadOnlyList<string> InternetMessageIds { get; init; } = [];
+
+    public bool IsEmpty =>
+        Sender is null && SenderDomain is null && Subject is null && ReceivedAfter is null && ReceivedBefore is null && InternetMessageIds.Count == 0;
+
+    /// <summary>Checks the query and throws <see cref="AirErrorKind.InvalidInput"/> naming the part that is wrong.</summary>
+    public void Validate()
+    {
+        if (IsEmpty)
+            throw new AirException(AirErrorKind.InvalidInput,
+                "A cluster query needs at least one of -Sender, -SenderDomain, -Subject, -ReceivedAfter, -ReceivedBefore or -InternetMessageId.");
+        if (Sender is not null && !Addresses.IsEmailAddress(Sender))
+            throw new AirException(AirErrorKind.InvalidInput, $"-Sender '{Sender}' is not an email address.", Sender);
+        if (SenderDomain is not null && !Addresses.IsDomain(SenderDomain.TrimStart('@')))
+            throw new AirException(AirErrorKind.InvalidInput, $"-SenderDomain '{SenderDomain}' is not a domain name.", SenderDomain);
+        if (ReceivedAfter is { } a && ReceivedBefore is { } b && a >= b)
+            throw new AirException(AirErrorKind.InvalidInput, $"-ReceivedAfter ({a:u}) must be earlier than -ReceivedBefore ({b:u}).");
+        foreach (var id in InternetMessageIds) Addresses.ValidateInternetMessageId(id);
+        if (ServerFilter() is null)
+            throw new AirException(AirErrorKind.InvalidInput,
+                "-SenderDomain alone would read every message of every mailbox; add -ReceivedAfter (or another condition) to narrow the scan.");
+    }
+
+    /// <summary>The Graph <c>$filter</c> for the server-side part, or null when only the domain is given.</summary>
+    public string? ServerFilter()
+    {
+        var parts = new List<string>();
+        if (Sender is not null) parts.Add($"from/emailAddress/address eq {OData.Quote(Sender)}");
+        if (Subject is not null) parts.Add($"subject eq {OData.Quote(Subject)}");
+        if (ReceivedAfter is { } after) parts.Add($"receivedDateTime ge {OData.Date(after)}");
+        if (ReceivedBefore is { } before) parts.Add($"receivedDateTime lt {OData.Date(before)}");
+        if (InternetMessageIds.Count == 1) parts.Add($"internetMessageId eq {OData.Quote(InternetMessageIds[0])}");
+        else if (InternetMessageIds.Count > 1) parts.Add("(" + OData.AnyOf("internetMessageId", InternetMessageIds) + ")");
+        return parts.Count == 0 ? null : string.Join(" and ", parts);
+    }
+
+    /// <summary>The client-side part: true when the message's sender is in <see cref="SenderDomain"/> (or no domain was given).</summary>
+    public bool MatchesLocally(string? fromAddress)
+    {
+        if (SenderDomain is null) return true;
+        if (fromAddress is null) return false;
+        var domain = SenderDomain.TrimStart('@');
+        var at = fromAddress.LastIndexOf('@');
+        return at >= 0 && string.Equals(fromAddress[(at + 1)..], domain, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A readable description for prompts and summaries.</summary>
+    public string Describe()
+    {
+        var b = new StringBuilder();
+        void Add(string s) { if (b.Length > 0) b.Append(", "); b.Append(s); }
+        if (Sender is not null) Add($"sender {Sender}");
+        if (SenderDomain is not null) Add($"sender domain {SenderDomain.TrimStart('@')}");
+        if (Subject is not null) Add($"subject \"{Subject}\"");
+        if (ReceivedAfter is { } a) Add($"received on/after {a:u}");
+        if (ReceivedBefore is { } bb) Add($"received before {bb:u}");
+        if (InternetMessageIds.Count > 0) Add($"{InternetMessageIds.Count} internet message id(s)");
+        return b.ToString();
+    }
+}

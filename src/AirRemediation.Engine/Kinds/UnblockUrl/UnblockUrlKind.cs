@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Kinds.UrlBlock;
+
+namespace AirRemediation.Engine.Kinds.UnblockUrl;
+
+/// <summary>Unblock URL: block entries removed from the Tenant Allow/Block List, found by value or by Identity.</summary>
+internal sealed class UnblockUrlKind : UrlKind<UrlUnblockRequest>
+{
+    public override ActionKind Kind => ActionKind.UnblockUrl;
+
+    public override string Activity => "Unblock URLs";
+
+    protected override NormalizedRequest Normalize(UrlUnblockRequest request, DateTimeOffset now) => request.Normalize();
+
+    protected override string Describe(UrlUnblockRequest request) => request.Describe();
+
+    protected override UrlUnblockRequest Canonical(UrlUnblockRequest request) => request.Canonical();
+
+    protected override KindRun Open(RunContext run, UrlUnblockRequest request) => new UnblockRun(run, request);
+
+    public override string UndoSummary(ActionRecord original) => $"Undo of {original.Id}: re-add the URL block entries it removed";
+
+    public override Finding Rejected(RejectedInput input, int index) =>
+        new($"invalid|{index}|{input.Input}", input.Input, new UrlItemData(input.Input, UrlOp.Remove).ToJson(), ItemState.Failed, input.Error.Message)
+        {
+            Outcome = new ItemOutcome(UrlOutcome.Failed, input.Error.Kind),
+        };
+
+    /// <summary>
+    /// Reads the list once and resolves every requested value or id to its entry: an entry found is removed (recorded with
+    /// its expiry and notes, so undo can add it back); a value not in the list is already unblocked; an unknown id fails.
+    /// </summary>
+    private sealed class UnblockRun(RunContext run, UrlUnblockRequest request) : TablRun(run, new TablAddOptions())
+    {
+        public override async IAsyncEnumerable<string> UnitsAsync([EnumeratorCancellation] CancellationToken ct)
+        {
+            await Task.CompletedTask.ConfigureAwait(false);
+            Run.Counters.SetUnitsTotal(1);
+            yield return ListUnit;
+        }
+
+        public override async IAsyncEnumerable<Finding> DiscoverAsync(string unit, [EnumeratorCancellation] CancellationToken ct)
+        {
+            var (entries, error) = await ReadListAsync(ct).ConfigureAwait(false);
+            if (error is not null)
+            {
+                foreach (var url in request.Urls)
+                    yield return new Finding(UrlItemData.Key(url), url, new UrlItemData(url, UrlOp.Remove).ToJson(), ItemState.Failed, error.Message)
+                    { Outcome = new ItemOutcome(UrlOutcome.Failed, error.Kind) };
+                foreach (var id in request.Ids)
+                    yield return new Finding("id|" + id, id, new UrlItemData(id, UrlOp.Remove, id).ToJson(), ItemState.Failed, error.Message)
+                    { Outcome = new ItemOutcome(UrlOutcome.Failed, error.Kind) };
+                yield break;
+            }
+            UseSnapshot(entries!);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var url in request.Urls)
+            {
+                var e = entries!.FirstOrDefault(x => string.Equals(x.Value, url, StringComparison.OrdinalIgnoreCase));
+                if (e is null)
+                    yield return new Finding(UrlItemData.Key(url), url, new UrlItemData(url, UrlOp.Remove).ToJson(), ItemState.Already,
+                        "Not in the Tenant Allow/Block List (already unblocked).") { Outcome = new ItemOutcome(UrlOutcome.NotBlocked) };
+                else if (seen.Add(e.Id))
+                    yield return Remove(e);
+            }
+            foreach (var id in request.Ids)
+            {
+                var e = entries!.FirstOrDefault(x => string.Equals(x.Id, id, StringComparison.Ordinal));
+                if (e is null)
+                    yield return new Finding("id|" + id, id, new UrlItemData(id, UrlOp.Remove, id).ToJson(), ItemState.Failed,
+                        $"No URL block entry has the id '{id}'.") { Outcome = new ItemOutcome(UrlOutcome.Failed, AirErrorKind.NotFound) };
+                else if (seen.Add(e.Id))
+                    yield return Remove(e);
+            }
+        }
+
+        private static Finding Remove(UrlBlockEntry e) => new(UrlItemData.Key(e.Value), e.Value, UrlItemData.From(e, UrlOp.Remove).ToJson());
+    }
+}
