@@ -47,7 +47,11 @@ public sealed record UrlBlockRequest : ActionRequest
         return new NormalizedRequest(this with { Urls = valid }, rejected, duplicates);
     }
 
-    internal UrlBlockRequest Canonical() => this with { Urls = [.. Urls.Select(u => u.ToLowerInvariant()).Order(StringComparer.Ordinal)] };
+    /// <summary>
+    /// The same block, whatever the order and case of its entries. The note is left out: it describes the block, it does
+    /// not change it — the same URL proposed from two alerts (each noting its own) is one proposal.
+    /// </summary>
+    internal UrlBlockRequest Canonical() => this with { Urls = [.. Urls.Select(u => u.ToLowerInvariant()).Order(StringComparer.Ordinal)], Note = null };
 
     internal string Describe() =>
         $"Block {Urls.Count} URL entr{(Urls.Count == 1 ? "y" : "ies")} at time of click: {string.Join(", ", Urls.Take(3))}{(Urls.Count > 3 ? ", …" : "")}"
