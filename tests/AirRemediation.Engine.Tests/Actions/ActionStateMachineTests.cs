@@ -30,7 +30,7 @@ public class ActionStateMachineTests
 
     [Theory]
     [MemberData(nameof(AllPairs))]
-    public void ExactlyTheDocumentedTransitionsAreAllowed(ActionState from, ActionState to)
+    public void Exactly_the_documented_transitions_are_allowed(ActionState from, ActionState to)
     {
         bool expected = Legal.Contains((from, to));
         Assert.Equal(expected, ActionStateMachine.CanTransition(from, to));
@@ -48,7 +48,7 @@ public class ActionStateMachineTests
     }
 
     [Fact]
-    public void RefusalsReadLikeAnAdminWouldSayThem()
+    public void Refusals_read_like_an_admin_would_say_them()
     {
         var e = Assert.Throws<AirException>(() => ActionStateMachine.EnsureTransition(ActionState.Denied, ActionState.Approved, "A-7K3M9QX2PD"));
         Assert.Equal("Action A-7K3M9QX2PD is Denied; only Pending actions can be approved.", e.Message);
@@ -59,7 +59,7 @@ public class ActionStateMachineTests
     }
 
     [Fact]
-    public void NewActionsStartPendingOrRunningOnly()
+    public void New_actions_start_Pending_or_Running_only()
     {
         foreach (var s in Enum.GetValues<ActionState>())
         {
@@ -71,7 +71,7 @@ public class ActionStateMachineTests
     }
 
     [Fact]
-    public void EventNamesSayWhatHappened()
+    public void Event_names_say_what_happened()
     {
         Assert.Equal("Started", ActionStateMachine.EventName(ActionState.Approved, ActionState.Running));
         Assert.Equal("Resumed", ActionStateMachine.EventName(ActionState.Cancelled, ActionState.Running));
@@ -81,7 +81,7 @@ public class ActionStateMachineTests
     }
 
     [Fact]
-    public void ActionIdsAreShortTypeableAndNormalised()
+    public void Action_ids_are_short_typeable_and_normalised()
     {
         var ids = Enumerable.Range(0, 2000).Select(_ => ActionId.New()).ToList();
         Assert.All(ids, id => Assert.Matches("^A-[0-9A-HJKMNP-TV-Z]{10}$", id));
@@ -98,7 +98,7 @@ public class ActionStateMachineTests
     }
 
     [Fact]
-    public void CountsAddUp()
+    public void Counts_add_up()
     {
         var c = new ItemCounts(1, 2, 3, 4, 5, 6);
         Assert.Equal(21, c.Total);

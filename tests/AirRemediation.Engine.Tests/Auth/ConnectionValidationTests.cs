@@ -14,7 +14,7 @@ public class ConnectionValidationTests
     }
 
     [Fact]
-    public async Task UnknownEnvironmentIsNamed()
+    public async Task An_unknown_environment_is_named()
     {
         var e = await Assert.ThrowsAsync<AirException>(() => AirSession.ConnectAsync(
             new ConnectionRequest { Method = SignInMethod.ManagedIdentity, Environment = "Mars" }, default));
@@ -23,7 +23,7 @@ public class ConnectionValidationTests
     }
 
     [Fact]
-    public async Task PlainHttpGraphEndpointIsRefusedUnlessLoopback()
+    public async Task A_plain_http_Graph_endpoint_is_refused_unless_it_is_loopback()
     {
         var e = await Assert.ThrowsAsync<AirException>(() => AirSession.ConnectAsync(new ConnectionRequest
         {
@@ -36,9 +36,9 @@ public class ConnectionValidationTests
     }
 
     [Fact]
-    public async Task ExpiredAccessTokenIsAClearError()
+    public async Task An_expired_access_token_is_a_clear_error()
     {
-        var token = TestJwt.Make(new { tid = "t", exp = DateTimeOffset.UtcNow.AddMinutes(-5).ToUnixTimeSeconds() });
+        var token = TestJwt.Make(new { tid = "t", exp = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds() });
         var e = await Assert.ThrowsAsync<AirException>(() => AirSession.ConnectAsync(new ConnectionRequest
         {
             Method = SignInMethod.AccessToken,
@@ -50,9 +50,9 @@ public class ConnectionValidationTests
     }
 
     [Fact]
-    public async Task AccessTokenWithoutExchangeTokenConnectsToGraphOnly()
+    public async Task An_access_token_without_an_Exchange_token_connects_to_Graph_only()
     {
-        var token = TestJwt.Make(new { tid = "tenant-1", upn = "ann@contoso.com", scp = "Mail.ReadWrite", exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds() });
+        var token = TestJwt.Make(new { tid = "tenant-1", upn = "ann@contoso.com", scp = "Mail.ReadWrite", exp = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds() });
         using var s = await AirSession.ConnectAsync(new ConnectionRequest { Method = SignInMethod.AccessToken, GraphAccessToken = Secure(token) }, default);
         Assert.Equal("tenant-1", s.TenantId);
         Assert.Equal("ann@contoso.com", s.Identity);
@@ -64,7 +64,7 @@ public class ConnectionValidationTests
     [InlineData("AADSTS7000215: Invalid client secret provided.", "client secret is not valid")]
     [InlineData("AADSTS700016: Application with identifier 'x' was not found", "no application with this client id")]
     [InlineData("AADSTS90002: Tenant 'nope' not found.", "tenant was not found")]
-    public void AadstsCodesBecomePlainWords(string serviceText, string expected)
+    public void AADSTS_codes_become_plain_words(string serviceText, string expected)
     {
         var e = AuthErrorMapper.Map(new Azure.Identity.AuthenticationFailedException("ClientSecretCredential authentication failed: " + serviceText), ServiceKind.Graph);
         Assert.Equal(AirErrorKind.AuthenticationFailed, e.Kind);
@@ -72,7 +72,7 @@ public class ConnectionValidationTests
     }
 
     [Fact]
-    public void NetworkFailuresBecomeEndpointUnreachable()
+    public void Network_failures_become_EndpointUnreachable()
     {
         var e = AuthErrorMapper.Map(new Azure.Identity.AuthenticationFailedException("failed",
             new HttpRequestException("Connection refused (127.0.0.1:9)")), ServiceKind.Exchange);

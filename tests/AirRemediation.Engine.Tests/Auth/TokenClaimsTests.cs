@@ -6,9 +6,9 @@ namespace AirRemediation.Engine.Tests.Auth;
 public class TokenClaimsTests
 {
     [Fact]
-    public void ReadsAppOnlyClaims()
+    public void App_only_claims_are_read()
     {
-        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var exp = new DateTimeOffset(2026, 11, 27, 11, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
         var c = TokenClaims.Parse(TestJwt.Make(new
         {
             tid = "t-1", oid = "o-1", appid = "app-1", app_displayname = "Automation", aud = "https://graph.microsoft.com",
@@ -23,7 +23,7 @@ public class TokenClaimsTests
     }
 
     [Fact]
-    public void ReadsDelegatedClaimsAndDirectoryRoles()
+    public void Delegated_claims_and_directory_roles_are_read()
     {
         var c = TokenClaims.Parse(TestJwt.Make(new
         {
@@ -39,7 +39,7 @@ public class TokenClaimsTests
     [InlineData("opaque-token")]
     [InlineData("a.!!!notbase64!!!.c")]
     [InlineData("")]
-    public void NonJwtTokensGiveEmptyClaimsNotErrors(string token)
+    public void Tokens_that_are_not_JWTs_give_empty_claims_not_errors(string token)
     {
         var c = TokenClaims.Parse(token);
         Assert.Null(c.TenantId);

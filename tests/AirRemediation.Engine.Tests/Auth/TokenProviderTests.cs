@@ -22,7 +22,7 @@ public class TokenProviderTests
     }
 
     [Fact]
-    public async Task ReusesATokenUntilAQuarterOfItsLifetimeIsLeft()
+    public async Task A_token_is_reused_until_a_quarter_of_its_lifetime_is_left()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T10:00:00Z"));
         var cred = new CountingCredential(clock, TimeSpan.FromSeconds(60));
@@ -35,7 +35,7 @@ public class TokenProviderTests
     }
 
     [Fact]
-    public async Task LongLivedTokensAreRenewedFiveMinutesAhead()
+    public async Task Long_lived_tokens_are_renewed_five_minutes_ahead()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-27T10:00:00Z"));
         var cred = new CountingCredential(clock, TimeSpan.FromMinutes(60));
@@ -48,7 +48,7 @@ public class TokenProviderTests
     }
 
     [Fact]
-    public async Task GraphAndExchangeUseTheirOwnScopes()
+    public async Task Graph_and_Exchange_use_their_own_scopes()
     {
         var clock = new FakeTimeProvider();
         var cred = new CountingCredential(clock, TimeSpan.FromHours(1));
@@ -59,7 +59,7 @@ public class TokenProviderTests
     }
 
     [Fact]
-    public async Task ConcurrentCallersShareOneRenewal()
+    public async Task Concurrent_callers_share_one_renewal()
     {
         var clock = new FakeTimeProvider();
         var cred = new CountingCredential(clock, TimeSpan.FromHours(1));

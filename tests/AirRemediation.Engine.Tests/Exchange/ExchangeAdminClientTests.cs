@@ -2,6 +2,7 @@ using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
 using AirRemediation.Simulator.Scenario;
+using AirRemediation.Engine.Tests.Harness;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;
@@ -16,9 +17,12 @@ public sealed class ExchangeAdminClientTests
     {
         await using var s = await SimulatedTenant.StartAsync();
         using var session = await SimulatedTenant.ConnectAsync(s);
-        var client = new ExchangeAdminClient(session, SimulatedTenant.Caller(session)) { PageSize = 2 };
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller) { PageSize = 2 };
         var entries = Enumerable.Range(1, 6).Select(i => $"paging{i}.example").ToList();
         await client.InvokeAsync("New-TenantAllowBlockListItems", P(("ListType", "Url"), ("Block", true), ("Entries", entries), ("OutputJson", true)), null, default);
+        var before = caller.Totals.Requests;
+        var served = Interlocked.Read(ref s.Stats.TotalRequests);
 
         var all = await client.InvokeAsync("Get-TenantAllowBlockListItems", P(("ListType", "Url"), ("Block", true)), null, default);
 
@@ -26,8 +30,9 @@ public sealed class ExchangeAdminClientTests
         Assert.Equal(7, all.Values.Count);
         Assert.Equal(7, all.Values.Select(v => (string?)v["Identity"]).Distinct().Count());
         foreach (var e in entries) Assert.Contains(all.Values, v => (string?)v["Value"] == e);
-        var stats = await Json(s, "stats");
-        Assert.NotNull(stats);
+        // Four requests, one per page (2 + 2 + 2 + 1), as sent by the client and as served by the simulator.
+        Assert.Equal(4, caller.Totals.Requests - before);
+        Assert.Equal(4, Interlocked.Read(ref s.Stats.TotalRequests) - served);
     }
 
     [Fact]
@@ -91,20 +96,27 @@ public sealed class ExchangeAdminClientTests
     [Fact]
     public async Task A_429_storm_on_the_anchor_mailbox_is_waited_out_with_Retry_After()
     {
-        await using var s = await SimulatedTenant.StartAsync();
-        using var session = await SimulatedTenant.ConnectAsync(s);
-        var caller = SimulatedTenant.Caller(session);
+        // The simulator and the session on one fake clock: the storm ends, and the client's pause runs out, only when
+        // the clock is moved — by exactly the waits the client asked for.
+        var clock = new TestClock();
+        await using var s = await SimulatedTenant.StartAsync(o => o.Clock = clock);
+        using var session = await SimulatedTenant.ConnectAsync(s, clock: clock);
+        var caller = SimulatedTenant.Caller(session, FaultTenant.Unpaced(new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) }));
         var client = new ExchangeAdminClient(session, caller);
         s.SetFaults(new FaultSettings { Storms = [new StormSpec { Mailboxes = ["lynne@contoso.com"], RetryAfterSeconds = 1, DurationSeconds = 1.5 }] });
-        var started = DateTimeOffset.UtcNow;
 
-        var r = await client.InvokeAsync("Get-Mailbox", P(("Identity", "lynne@contoso.com")), "lynne@contoso.com", default);
+        var r = await clock.DriveAsync(client.InvokeAsync("Get-Mailbox", P(("Identity", "lynne@contoso.com")), "lynne@contoso.com", default));
 
         Assert.Single(r.Values);
         Assert.True(caller.Totals.Throttled >= 1);
-        Assert.True(DateTimeOffset.UtcNow - started >= TimeSpan.FromSeconds(0.9), "Retry-After must be honoured");
+        // Retry-After honoured: every 429 paused the anchor mailbox for exactly the 1 s the service asked, and the answer
+        // came only once the 1.5 s storm was over.
+        var pauses = clock.WaitsOf<MailboxGate>();
+        Assert.Equal(caller.Totals.Throttled, pauses.Count);
+        Assert.All(pauses, p => Assert.Equal(TimeSpan.FromSeconds(1), p.Due));
+        Assert.True(clock.Moved >= TimeSpan.FromSeconds(1.5), $"answered after {clock.Moved} on the clock, before the storm ended");
         // Tenant-wide cmdlets are not anchored on lynne and go straight through.
-        var domains = await client.InvokeAsync("Get-AcceptedDomain", P(), null, default);
+        var domains = await clock.DriveAsync(client.InvokeAsync("Get-AcceptedDomain", P(), null, default));
         Assert.Equal(2, domains.Values.Count);
     }
 
@@ -123,17 +135,11 @@ public sealed class ExchangeAdminClientTests
     [Fact]
     public void Error_bodies_without_innererror_still_give_the_type_and_text()
     {
-        var e = ExchangeAdminClient.ToException(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"|Microsoft.Exchange.Configuration.Tasks.TaskException|Something is wrong.\"}}", null, DateTimeOffset.UtcNow);
+        var e = ExchangeAdminClient.ToException(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"|Microsoft.Exchange.Configuration.Tasks.TaskException|Something is wrong.\"}}", null, TestClock.Start);
         Assert.Equal("TaskException", e.Code);
         Assert.Equal("Something is wrong.", e.Message);
-        var t = ExchangeAdminClient.ToException(429, "<html>busy</html>", "7", DateTimeOffset.UtcNow);
+        var t = ExchangeAdminClient.ToException(429, "<html>busy</html>", "7", TestClock.Start);
         Assert.Equal(FailureKind.Throttled, t.Kind);
         Assert.Equal(TimeSpan.FromSeconds(7), t.RetryAfter);
-    }
-
-    private static async Task<System.Text.Json.Nodes.JsonNode?> Json(AirRemediation.Simulator.SimulatorServer s, string path)
-    {
-        using var c = new HttpClient(s.CreateHttpHandler());
-        return System.Text.Json.Nodes.JsonNode.Parse(await c.GetStringAsync(s.Http + "_simulator/" + path));
     }
 }

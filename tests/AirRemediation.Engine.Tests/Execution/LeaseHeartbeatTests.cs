@@ -1,7 +1,7 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Store;
-using AirRemediation.Engine.Tests.Store;
+using AirRemediation.Engine.Tests.Harness;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -11,7 +11,7 @@ namespace AirRemediation.Engine.Tests.Execution;
 public sealed class LeaseHeartbeatTests : IDisposable
 {
     private static readonly AuditContext Who = new("runbook@contoso.com", ActorKind.App);
-    private readonly TempDir dir = new();
+    private readonly ScratchDir dir = new();
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
 
     [Fact]

@@ -1,3 +1,4 @@
+using AirRemediation.Engine.Tests.Harness;
 using Xunit;
 using System.Net.Http.Headers;
 using System.Text;
@@ -9,7 +10,7 @@ using AirRemediation.Simulator.Scenario;
 using AirRemediation.Simulator.State;
 using Xunit.Abstractions;
 
-namespace AirRemediation.Engine.Tests.Faults;
+namespace AirRemediation.Engine.Tests.Http;
 
 /// <summary>
 /// Issue 10, item 3. The module does not send $batch yet; what exists is (a) the simulator's $batch, which answers
@@ -23,7 +24,9 @@ public sealed class BatchFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task A_batch_mixing_200_404_424_429_and_503_resends_only_the_throttled_and_failed_items()
     {
-        await using var t = await FaultTenant.StartAsync(4, 2, 8, seed: 5);
+        // The simulator on a fake clock: waiting out a Retry-After is moving the clock by it, not sleeping.
+        var clock = new TestClock();
+        await using var t = await FaultTenant.StartAsync(4, 2, 8, seed: 5, configure: o => o.Clock = clock);
         var session = await t.ConnectAsync();
         var token = await session.GetTokenAsync(ServiceKind.Graph, CancellationToken.None);
         using var http = new HttpClient(t.Sim.CreateHttpHandler());
@@ -80,7 +83,7 @@ public sealed class BatchFaultTests(ITestOutputHelper output)
                 }
                 // The decision a client makes with our classifier: re-send only what it would retry.
                 var retryAfter = (string?)r["headers"]?["Retry-After"];
-                var e = ServiceErrorClassifier.FromStatus(status, (string?)r["body"]?["error"]?["code"], "batch item", retryAfter, DateTimeOffset.UtcNow);
+                var e = ServiceErrorClassifier.FromStatus(status, (string?)r["body"]?["error"]?["code"], "batch item", retryAfter, clock.GetUtcNow());
                 if (e.Kind is FailureKind.Throttled or FailureKind.Transient)
                 {
                     resentAfter.Add(status);
@@ -90,7 +93,7 @@ public sealed class BatchFaultTests(ITestOutputHelper output)
                 final[id] = status;
                 pending.Remove(id);
             }
-            if (pending.Count > 0) await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(100));
+            if (pending.Count > 0) clock.Advance(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(100));
         }
 
         output.WriteLine($"statuses seen: {string.Join(", ", seen.Order())}; re-sent after: {string.Join(", ", resentAfter)}; answers per item: {string.Join("; ", answers.Select(kv => $"{kv.Key}: {string.Join(" ", kv.Value)}"))}");

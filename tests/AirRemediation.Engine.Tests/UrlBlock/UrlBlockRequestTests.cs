@@ -4,7 +4,7 @@ using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Engine.Kinds;
 using Xunit;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.UrlBlock;
 
 public sealed class UrlBlockRequestTests
 {

@@ -9,9 +9,10 @@ using AirRemediation.Engine.Kinds.BlockUrl;
 using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Engine.Kinds;
 using Microsoft.Extensions.Time.Testing;
+using AirRemediation.Engine.Tests.Harness;
 using Xunit;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.Execution;
 
 /// <summary>A run killed mid-way (its journal says InProgress) is finished from the journal without doing anything twice.</summary>
 public sealed class ResumeTests
@@ -149,11 +150,12 @@ public sealed class ResumeTests
     }
 
     /// <summary>
-    /// The same store file as the session's, as a session that died an hour ago saw it: what it writes carries that
-    /// session's clock, so its lease has long run out by the time the test's session looks — without any waiting.
+    /// The same store file as the session's, as a session that died long ago saw it: what it writes carries that
+    /// session's clock (the fake clock's default start, 1 January 2000), so its lease has long run out by the time the
+    /// test's session looks — without any waiting, and without reading the wall clock.
     /// </summary>
     private static IActionStore DeadSessionStore(IActionStore store) =>
-        SqliteActionStore.Open(store.Location, clock: new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)));
+        SqliteActionStore.Open(store.Location, clock: new FakeTimeProvider());
 
     private static string Key(NormalizedRequest request) => KindRegistry.For(request.Kind).DedupeKey(request.Request);
 

@@ -6,9 +6,10 @@ using AirRemediation.Engine.Kinds.BlockUrl;
 using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Simulator.Scenario;
+using AirRemediation.Engine.Tests.Harness;
 using Xunit;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.UrlBlock;
 
 /// <summary>Writes that Exchange applied but answered with 504: verified before resending, so nothing is done twice or misreported.</summary>
 public sealed class UrlBlockFaultTests

@@ -4,7 +4,7 @@ using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Engine.Kinds;
 using Xunit;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.UrlBlock;
 
 /// <summary>Entries drawn from Microsoft's URL syntax rules and examples (defender-docs tenant-allow-block-list-urls-configure.md).</summary>
 public sealed class UrlEntryValidatorTests

@@ -5,9 +5,10 @@ using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Kinds.DisableForwarding;
 using AirRemediation.Simulator.Scenario;
+using AirRemediation.Engine.Tests.Harness;
 using Xunit;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.Forwarding;
 
 /// <summary>Where "inside the organisation" comes from: Exchange's accepted domains, Graph's verified domains as the fallback.</summary>
 public sealed class AcceptedDomainsTests

@@ -7,7 +7,7 @@ namespace AirRemediation.Engine.Tests.Diagnostics;
 public class SecretRedactorTests
 {
     [Fact]
-    public void MasksBearerTokensJwtsAndSecretQueryValues()
+    public void Bearer_tokens_JWTs_and_secret_query_values_are_masked()
     {
         var jwt = TestJwt.Make(new { tid = "t", oid = "o", appid = "secret-app" });
         var text = $"Authorization: Bearer abc.def-ghi; token {jwt}; url https://x/y?sv=1&sig=S3CR3T%2B&se=2; client_secret=hunter2&x=1";
@@ -21,7 +21,7 @@ public class SecretRedactorTests
     }
 
     [Fact]
-    public void LeavesOrdinaryTextAlone()
+    public void Ordinary_text_is_left_alone()
     {
         const string text = "GET /v1.0/users/ann@contoso.com/messages?$filter=subject eq 'O''Brien' -> 200";
         Assert.Equal(text, SecretRedactor.Redact(text));

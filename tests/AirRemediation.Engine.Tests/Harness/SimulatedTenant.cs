@@ -4,7 +4,7 @@ using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
 using AirRemediation.Simulator;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.Harness;
 
 /// <summary>The simulator in-process and an Engine session signed in to it with the Automation app's secret.</summary>
 internal static class SimulatedTenant
@@ -14,8 +14,15 @@ internal static class SimulatedTenant
     public const string ReaderClientId = "9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e";
     public const string ReaderSecret = "sim-secret-Reader-4TzQ8m~Lp2Xc";
 
-    public static Task<SimulatorServer> StartAsync() =>
-        SimulatorServer.StartAsync(new SimulatorOptions { ScenarioPath = Path.Combine(AppContext.BaseDirectory, "Scenarios", "default.json") });
+    public static string ScenarioPath => Path.Combine(AppContext.BaseDirectory, "Scenarios", "default.json");
+
+    /// <summary>The default scenario; <paramref name="configure"/> may change it (a fake clock, another scenario document…).</summary>
+    public static Task<SimulatorServer> StartAsync(Action<SimulatorOptions>? configure = null)
+    {
+        var o = new SimulatorOptions { ScenarioPath = ScenarioPath };
+        configure?.Invoke(o);
+        return SimulatorServer.StartAsync(o);
+    }
 
     public static Task<AirSession> ConnectAsync(SimulatorServer s, string clientId = AutomationClientId, string secret = AutomationSecret, RetryOptions? retry = null, TimeProvider? clock = null)
     {

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AirRemediation.Engine.Kinds.DisableForwarding;
 using Xunit;
 
-namespace AirRemediation.Engine.Tests.Exchange;
+namespace AirRemediation.Engine.Tests.Forwarding;
 
 /// <summary>What counts as forwarding, and what counts as outside the organisation.</summary>
 public sealed class ForwardingRulesTests

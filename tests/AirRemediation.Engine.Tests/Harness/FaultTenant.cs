@@ -1,6 +1,4 @@
-using Xunit;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Security;
 using System.Text.Json.Nodes;
 using AirRemediation.Engine.Actions;
@@ -8,12 +6,13 @@ using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
-using AirRemediation.Engine.Kinds.SoftDelete;
 using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.SoftDelete;
 using AirRemediation.Simulator;
 using AirRemediation.Simulator.State;
+using Xunit;
 
-namespace AirRemediation.Engine.Tests.Faults;
+namespace AirRemediation.Engine.Tests.Harness;
 
 /// <summary>
 /// A simulator started in this process with a generated tenant (gen00000@… mailboxes, one phishing cluster from
@@ -62,8 +61,9 @@ internal sealed class FaultTenant : IAsyncDisposable
         return new FaultTenant(sim, store, clusterSize);
     }
 
-    /// <summary>A new session (its own token cache and HTTP handler) on the shared store.</summary>
-    public async Task<AirSession> ConnectAsync(string clientId = AutomationClientId, string secret = AutomationSecret, string? storePath = null, RetryOptions? retry = null)
+    /// <summary>A new session (its own token cache and HTTP handler) on the shared store; on <paramref name="clock"/> if given.</summary>
+    public async Task<AirSession> ConnectAsync(string clientId = AutomationClientId, string secret = AutomationSecret, string? storePath = null,
+        RetryOptions? retry = null, TimeProvider? clock = null)
     {
         var s = await AirSession.ConnectAsync(new ConnectionRequest
         {
@@ -76,7 +76,7 @@ internal sealed class FaultTenant : IAsyncDisposable
             ExchangeEndpoint = new Uri(Sim.Exchange),
             StorePath = storePath ?? StorePath,
             Retry = retry ?? QuickRetries,
-        }, CancellationToken.None);
+        }, CancellationToken.None, clock);
         lock (sessions) sessions.Add(s);
         return s;
     }
@@ -104,16 +104,16 @@ internal sealed class FaultTenant : IAsyncDisposable
         MaxTransientAttempts = 10,
     };
 
-    /// <summary>Runs a soft delete and records, for every item result, when it arrived.</summary>
-    public static async Task<Run> RunAsync(AirSession session, NormalizedRequest request, CancellationToken ct = default)
-    {
-        var run = new Run();
-        var sink = new RunSink(o => run.Add((MessageResult)o), _ => { });
-        using (AirLog.Use(run.Log))
-            run.Summary = await Remediation.RunAsync(session, request, null, sink, ct);
-        run.Elapsed = run.Clock.Elapsed;
-        return run;
-    }
+    /// <summary>
+    /// <paramref name="retry"/> for a session on a <see cref="TestClock"/>: the client's app-wide limiter measures its rate
+    /// on a stopwatch but waits on the session clock, so on a clock that only the test moves its waits would never end.
+    /// A rate it never reaches keeps it out of tests that are about something else (a mailbox's Retry-After, a lease).
+    /// </summary>
+    public static RetryOptions Unpaced(RetryOptions retry) => retry with { InitialRate = 1e7, MaxRate = 1e7 };
+
+    /// <summary>Runs a soft delete to its end and records every item result and progress record.</summary>
+    public static Task<Run> RunAsync(AirSession session, NormalizedRequest request, CancellationToken ct = default) =>
+        new Run(session.Clock).ExecuteAsync(session, request, ct);
 
     /// <summary>Every copy of the cluster message: mailbox, how often it was moved, the folder it is in now.</summary>
     public List<(string Mailbox, int TimesMoved, string Folder)> ClusterCopies()
@@ -173,28 +173,56 @@ internal sealed class FaultTenant : IAsyncDisposable
         }
     }
 
-    internal sealed class Run
+    /// <summary>
+    /// One run as the caller sees it: each item result with the session-clock time it arrived at, the progress records,
+    /// the log lines. A test can wait for a condition on what has arrived (never for time) and act from the item callback.
+    /// </summary>
+    internal sealed class Run(TimeProvider clock, Action<MessageResult>? onItem = null)
     {
-        public Stopwatch Clock { get; } = Stopwatch.StartNew();
-        public ConcurrentQueue<(TimeSpan At, MessageResult Result)> Items { get; } = new();
-        public CapturingLog Log { get; } = new();
-        public RunSummary Summary { get; set; } = null!;
-        public TimeSpan Elapsed { get; set; }
+        private readonly Lock gate = new();
+        private readonly List<(Func<Run, bool> Condition, TaskCompletionSource Done)> waiters = [];
 
-        public void Add(MessageResult r) => Items.Enqueue((Clock.Elapsed, r));
+        public ConcurrentQueue<(DateTimeOffset At, MessageResult Result)> Items { get; } = new();
+        public ConcurrentQueue<RunProgress> Progress { get; } = new();
+        public CapturingLog Log { get; } = new();
+        public RunSummary Summary { get; private set; } = null!;
 
         /// <summary>Results of messages (not of mailboxes that could not be searched, nor of rejected inputs).</summary>
-        public List<(TimeSpan At, MessageResult Result)> Messages => [.. Items.Where(i => i.Result.MessageId is not null)];
-    }
-}
+        public List<(DateTimeOffset At, MessageResult Result)> Messages => [.. Items.Where(i => i.Result.MessageId is not null)];
 
-/// <summary>Collects the Engine's log lines of one flow (thread-safe).</summary>
-internal sealed class CapturingLog : IAirLog
-{
-    private readonly ConcurrentQueue<(string Level, string Message)> lines = new();
-    public IReadOnlyList<(string Level, string Message)> Lines => [.. lines];
-    public IEnumerable<string> Warnings => lines.Where(l => l.Level == "warning").Select(l => l.Message);
-    public void Verbose(string message) => lines.Enqueue(("verbose", message));
-    public void Debug(string message) => lines.Enqueue(("debug", message));
-    public void Warning(string message) => lines.Enqueue(("warning", message));
+        public RunSink Sink => new(o =>
+        {
+            var r = (MessageResult)o;
+            Items.Enqueue((clock.GetUtcNow(), r));
+            onItem?.Invoke(r);
+            Check();
+        }, Progress.Enqueue);
+
+        public async Task<Run> ExecuteAsync(AirSession session, NormalizedRequest request, CancellationToken ct = default)
+        {
+            using (AirLog.Use(Log))
+                Summary = await Remediation.RunAsync(session, request, null, Sink, ct);
+            return this;
+        }
+
+        /// <summary>Completes once <paramref name="condition"/> holds for what has arrived (checked at every item); 60 s turns a hang into a failure.</summary>
+        public Task When(Func<Run, bool> condition)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (gate) waiters.Add((condition, done));
+            Check();
+            return done.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+
+        private void Check()
+        {
+            List<TaskCompletionSource> met;
+            lock (gate)
+            {
+                met = [.. waiters.Where(w => w.Condition(this)).Select(w => w.Done)];
+                waiters.RemoveAll(w => met.Contains(w.Done));
+            }
+            foreach (var d in met) d.TrySetResult();
+        }
+    }
 }
