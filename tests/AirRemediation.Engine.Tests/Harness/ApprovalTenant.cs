@@ -1,0 +1,122 @@
+using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Http;
+using AirRemediation.Simulator;
+using AirRemediation.Simulator.Scenario;
+using AirRemediation.Simulator.State;
+
+namespace AirRemediation.Engine.Tests.Harness;
+
+/// <summary>
+/// The default tenant with the people an approval involves, each signing in for real (device code for users, client
+/// secret for apps) and all sharing one action store — the team's queue. On top of the default scenario: Adele (no
+/// directory role) and the Global Administrator have consented to the interactive app as Megan and Alex have, and two
+/// more users hold the roles the default scenario lacks: Security Operator and Security Reader.
+/// </summary>
+internal sealed class ApprovalTenant : IAsyncDisposable
+{
+    public const string Megan = "megan@contoso.com";             // Security Administrator
+    public const string Alex = "alex@contoso.com";               // Security Administrator
+    public const string GlobalAdmin = "admin@contoso.com";       // Global Administrator
+    public const string Operator = "sol@contoso.com";            // Security Operator
+    public const string SecurityReader = "sara@contoso.com";     // Security Reader: may read, not approve
+    public const string Adele = "adele@contoso.com";             // no directory role
+    public const string InteractiveClientId = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
+    public const string AutomationName = "AirRemediation Automation";
+
+    private readonly List<AirSession> sessions = [];
+    private readonly ScratchDir dir = new();
+
+    private ApprovalTenant(SimulatorServer sim) => Sim = sim;
+
+    public SimulatorServer Sim { get; }
+
+    /// <summary>The one store every session of the tenant shares.</summary>
+    public string StorePath => dir.File("queue.db");
+
+    /// <param name="edit">Changes to the scenario (an extra alert, evidence…), made before the simulator starts.</param>
+    public static async Task<ApprovalTenant> StartAsync(Action<ScenarioDocument>? edit = null)
+    {
+        var doc = ScenarioLoader.ReadFile(SimulatedTenant.ScenarioPath);
+        var consent = doc.Users.Single(u => u.UserPrincipalName == Megan).DelegatedScopes[InteractiveClientId];
+        Dictionary<string, DelegatedGrantSpec> Consented() => new(StringComparer.OrdinalIgnoreCase)
+        {
+            [InteractiveClientId] = new DelegatedGrantSpec { Graph = [.. consent.Graph], Exchange = [.. consent.Exchange] },
+        };
+        foreach (var u in doc.Users.Where(u => u.UserPrincipalName is GlobalAdmin or Adele)) u.DelegatedScopes = Consented();
+        doc.Users.Add(new UserSpec
+        {
+            Id = "88888888-8888-4888-8888-888888888888", UserPrincipalName = Operator, DisplayName = "Sol Operator",
+            DirectoryRoles = ["Security Operator"], DelegatedScopes = Consented(),
+        });
+        doc.Users.Add(new UserSpec
+        {
+            Id = "99999999-9999-4999-8999-999999999999", UserPrincipalName = SecurityReader, DisplayName = "Sara Reader",
+            DirectoryRoles = ["Security Reader"], DelegatedScopes = Consented(),
+        });
+        edit?.Invoke(doc);
+        var sim = await SimulatedTenant.StartAsync(o =>
+        {
+            o.Scenario = doc;
+            o.DeviceCodeApprovalDelay = TimeSpan.Zero;
+        });
+        return new ApprovalTenant(sim);
+    }
+
+    /// <summary>A user signed in with a device code, on the shared store (on <paramref name="clock"/> if given).</summary>
+    public async Task<AirSession> UserAsync(string upn, TimeProvider? clock = null)
+    {
+        // The simulator approves the next device code as this user; sign-ins are made one at a time.
+        Sim.State.DeviceCodeUser = upn;
+        var s = await AirSession.ConnectAsync(new ConnectionRequest
+        {
+            Method = SignInMethod.DeviceCode,
+            TenantId = Sim.TenantId,
+            ClientId = InteractiveClientId,
+            AuthorityHost = Sim.Authority,
+            GraphEndpoint = new Uri(Sim.Graph),
+            ExchangeEndpoint = new Uri(Sim.Exchange),
+            StorePath = StorePath,
+            DeviceCodePrompt = _ => { },
+            Retry = FaultTenant.QuickRetries,
+        }, CancellationToken.None, clock);
+        lock (sessions) sessions.Add(s);
+        return s;
+    }
+
+    /// <summary>An application signed in with its client secret (the automation app by default), on the shared store.</summary>
+    public async Task<AirSession> AppAsync(string clientId = FaultTenant.AutomationClientId, string secret = FaultTenant.AutomationSecret, TimeProvider? clock = null,
+        RetryOptions? retry = null)
+    {
+        var s = await AirSession.ConnectAsync(new ConnectionRequest
+        {
+            Method = SignInMethod.ClientSecret,
+            TenantId = Sim.TenantId,
+            ClientId = clientId,
+            ClientSecret = FaultTenant.Secure(secret),
+            AuthorityHost = Sim.Authority,
+            GraphEndpoint = new Uri(Sim.Graph),
+            ExchangeEndpoint = new Uri(Sim.Exchange),
+            StorePath = StorePath,
+            Retry = retry ?? FaultTenant.QuickRetries,
+        }, CancellationToken.None, clock);
+        lock (sessions) sessions.Add(s);
+        return s;
+    }
+
+    /// <summary>URL block entries with this value in the tenant's list.</summary>
+    public int Blocked(string url)
+    {
+        lock (Sim.State.TablGate) return Sim.State.TablEntries.Count(e => string.Equals(e.Value, url, StringComparison.OrdinalIgnoreCase));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (sessions)
+        {
+            foreach (var s in sessions) s.Dispose();
+            sessions.Clear();
+        }
+        await Sim.DisposeAsync();
+        dir.Dispose();
+    }
+}
