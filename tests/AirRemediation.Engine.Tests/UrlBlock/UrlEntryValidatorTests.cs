@@ -96,14 +96,10 @@ public sealed class UrlEntryValidatorTests
     }
 
     [Fact]
-    public void Unicode_entries_are_told_their_punycode_form()
-    {
+    public void Unicode_entries_are_told_their_punycode_form() =>
         Assert.Contains("xn--bcher-kva.example", UrlEntryValidator.Check("bücher.example").Reason, StringComparison.Ordinal);
-    }
 
     [Fact]
-    public void A_scheme_is_named_and_the_entry_without_it_suggested()
-    {
+    public void A_scheme_is_named_and_the_entry_without_it_suggested() =>
         Assert.Contains("'contoso.com/login'", UrlEntryValidator.Check("https://contoso.com/login").Reason, StringComparison.Ordinal);
-    }
 }
