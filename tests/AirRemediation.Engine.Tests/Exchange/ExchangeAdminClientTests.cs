@@ -1,8 +1,7 @@
 using AirRemediation.Engine.Exchange;
-using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
-using AirRemediation.Simulator.Scenario;
 using AirRemediation.Engine.Tests.Harness;
+using AirRemediation.Simulator.Scenario;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;

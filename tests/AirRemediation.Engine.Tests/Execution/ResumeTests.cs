@@ -1,15 +1,13 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.Http;
-using AirRemediation.Engine.Kinds.DisableForwarding;
 using AirRemediation.Engine.Graph;
-using AirRemediation.Engine.Store;
-using AirRemediation.Engine.Kinds.UrlBlock;
-using AirRemediation.Engine.Kinds.BlockUrl;
-using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Engine.Kinds;
-using Microsoft.Extensions.Time.Testing;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.DisableForwarding;
+using AirRemediation.Engine.Kinds.UrlBlock;
+using AirRemediation.Engine.Store;
 using AirRemediation.Engine.Tests.Harness;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Execution;

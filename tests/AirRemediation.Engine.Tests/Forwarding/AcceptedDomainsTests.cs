@@ -1,11 +1,10 @@
 using AirRemediation.Engine.Auth;
-using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Exchange;
-using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Kinds.DisableForwarding;
-using AirRemediation.Simulator.Scenario;
 using AirRemediation.Engine.Tests.Harness;
+using AirRemediation.Simulator.Scenario;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Forwarding;

@@ -1,6 +1,5 @@
 using System.Security;
 using AirRemediation.Engine.Auth;
-using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
 using AirRemediation.Simulator;
 

@@ -1,13 +1,12 @@
-using AirRemediation.Engine.Tests.Harness;
-using Xunit;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using AirRemediation.Engine.Auth;
-using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Tests.Harness;
 using AirRemediation.Simulator.Scenario;
 using AirRemediation.Simulator.State;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace AirRemediation.Engine.Tests.Http;

@@ -1,10 +1,8 @@
-using AirRemediation.Engine.Tests.Harness;
-using Xunit;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Kinds.SoftDelete;
-using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Tests.Harness;
 using AirRemediation.Simulator.State;
-using Microsoft.Data.Sqlite;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace AirRemediation.Engine.Tests.SoftDelete;

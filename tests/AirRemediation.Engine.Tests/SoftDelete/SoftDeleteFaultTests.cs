@@ -1,10 +1,8 @@
-using AirRemediation.Engine.Tests.Harness;
-using Xunit;
 using AirRemediation.Engine.Actions;
-using AirRemediation.Engine.Execution;
-using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Store;
+using AirRemediation.Engine.Tests.Harness;
 using AirRemediation.Simulator.Scenario;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace AirRemediation.Engine.Tests.SoftDelete;

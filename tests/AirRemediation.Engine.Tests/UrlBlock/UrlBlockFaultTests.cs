@@ -1,12 +1,11 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Http;
-using AirRemediation.Engine.Kinds.UrlBlock;
-using AirRemediation.Engine.Kinds.BlockUrl;
-using AirRemediation.Engine.Kinds.UnblockUrl;
 using AirRemediation.Engine.Kinds;
-using AirRemediation.Simulator.Scenario;
+using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.UrlBlock;
 using AirRemediation.Engine.Tests.Harness;
+using AirRemediation.Simulator.Scenario;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.UrlBlock;

@@ -1,7 +1,5 @@
-using AirRemediation.Engine.Kinds.UrlBlock;
 using AirRemediation.Engine.Kinds.BlockUrl;
-using AirRemediation.Engine.Kinds.UnblockUrl;
-using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.UrlBlock;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.UrlBlock;
