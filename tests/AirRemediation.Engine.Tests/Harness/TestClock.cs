@@ -7,16 +7,15 @@ namespace AirRemediation.Engine.Tests.Harness;
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> that also records every wait the code under test asks it for — how long, from when,
 /// and which Engine or simulator type asked (the mailbox gate, the retry loop, the lease heartbeat…) — so a test proves
-/// "it waited exactly the Retry-After" from what was requested, and moves time on only when it chooses. Nothing here
-/// reads the wall clock.
+/// "it waited exactly the Retry-After" from what was requested, and time moves on only when the test moves it. The fake
+/// clock never reads the wall clock.
 /// </summary>
 /// <remarks>
-/// <see cref="Recording"/> makes one over the real clock instead: waits take real time, but what was asked for is still
-/// recorded, for the few tests whose subject measures real time itself.
 /// Give one instance to the simulator (SimulatorOptions.Clock) and to the session, and both agree on what "now" is:
 /// a storm's end, a Retry-After, a token's expiry and the client's pause all run on the same time line. Waits still
 /// pending never end by themselves: a session on this clock must not depend on any wait the test does not drive (see
-/// <see cref="FaultTenant.Unpaced"/>).
+/// <see cref="FaultTenant.Unpaced"/>). <see cref="Recording"/> makes one over the real clock instead, for the one test
+/// whose subject measures real time itself: its waits take real time, and what was asked for is still recorded.
 /// </remarks>
 internal sealed class TestClock : TimeProvider
 {
