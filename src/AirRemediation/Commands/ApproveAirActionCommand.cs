@@ -29,9 +29,9 @@ public sealed class ApproveAirActionCommand : ActionIdCmdlet
         return ForEachIdAsync(async id =>
         {
             // Every refusal (four-eyes, role, expiry, state) is checked before the prompt, so -WhatIf shows it too.
-            var action = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
-            if (!ShouldRun($"{action.Id} ({action.Kind}): {action.Summary}", "Approve and run", Force)) return;
-            var summary = await DecisionService.ApproveAsync(session, action, Comment, RunSinks.For(this, Emit, EmitError, Progress), ct).ConfigureAwait(false);
+            var candidate = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
+            if (!ShouldRun($"{candidate.Action.Id} ({candidate.Action.Kind}): {candidate.Description}", "Approve and run", Force)) return;
+            var summary = await DecisionService.ApproveAsync(session, candidate.Action, Comment, RunSinks.For(this, Emit, EmitError, Progress), ct).ConfigureAwait(false);
             Emit(ResultMapper.ToOutput(summary));
         });
     }
