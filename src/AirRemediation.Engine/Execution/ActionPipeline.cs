@@ -211,8 +211,11 @@ internal static class ActionPipeline
         {
             // The session that held it was killed on this machine: reclaim the lease now rather than in a minute.
             if (await store.ReleaseLeaseAsync(action.Id, action.LeaseOwner!, ct).ConfigureAwait(false))
+            {
                 await store.AppendAuditAsync(new AuditEntry(action.Id, "LeaseReclaimed",
                     run.Who with { Reason = $"The process holding the lease ({action.LeaseOwner}) no longer exists on this machine." }), ct).ConfigureAwait(false);
+                LeaseOwner.Forget(action.LeaseOwner);
+            }
         }
         var result = await store.TryTransitionAsync(action.Id, [ActionState.Approved, ActionState.Cancelled, ActionState.Running], ActionState.Running,
             run.Who with { Event = action.State == ActionState.Approved ? null : "Resumed" },

@@ -35,16 +35,29 @@ internal static class LeaseOwner
         var path = MarkerPath(nonce);
         try
         {
-            // Exclusive open succeeds only when no live process holds the marker.
+            // Exclusive open succeeds only when no live process holds the marker. The marker stays: it is the evidence
+            // for every session that asks until the lease is taken over (then Forget removes it).
             using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
             {
             }
-            File.Delete(path);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;   // held by a live process, missing, or not ours to judge
+        }
+    }
+
+    /// <summary>Removes the marker of a holder proven dead, once its lease was taken over.</summary>
+    public static void Forget(string? owner)
+    {
+        if (!IsDeadLocalProcess(owner)) return;
+        try
+        {
+            File.Delete(MarkerPath(owner!.Split('/')[2].Split('-')[0]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
@@ -54,14 +67,34 @@ internal static class LeaseOwner
 
     private static string MarkerPath(string nonce) => Path.Combine(Folder, nonce + ".lock");
 
+    /// <summary>Markers of processes that died more than a week ago: every lease they held expired long since.</summary>
+    private static void SweepStale()
+    {
+        foreach (var file in Directory.EnumerateFiles(Folder, "*.lock"))
+        {
+            if (File.GetLastWriteTimeUtc(file) > DateTime.UtcNow.AddDays(-7)) continue;
+            try
+            {
+                using (new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) { }
+                File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
     private static FileStream? CreateMarker()
     {
         try
         {
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(Folder);
             else Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            // Held open (and locked) until the process exits; never closed on purpose.
-            return new FileStream(MarkerPath(Nonce), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            SweepStale();
+            // Held open (and locked) until the process exits: a normal exit deletes it, a killed process leaves it unlocked.
+            var marker = new FileStream(MarkerPath(Nonce), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => marker.Dispose();
+            return marker;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
