@@ -494,4 +494,50 @@ public sealed class SqliteActionStoreTests : IDisposable
         cmd.CommandText = "PRAGMA user_version;";
         Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
     }
+
+    [Fact]
+    public async Task A_new_store_is_readable_by_its_owner_alone()
+    {
+        if (OperatingSystem.IsWindows()) return;   // ACLs, not modes, on Windows: not checked there
+        var folder = Path.Combine(_dir.Path, "fresh");
+        var path = Path.Combine(folder, "actions.db");
+        await using (var s = SqliteActionStore.Open(path))
+        {
+            await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice);
+        }
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        foreach (var side in new[] { path + "-wal", path + "-shm" }.Where(File.Exists))
+            Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(side) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.OtherRead));
+    }
+
+    [Fact]
+    public async Task A_store_file_others_can_write_is_refused_with_the_fix()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var path = _dir.File();
+        await SqliteActionStore.Open(path).DisposeAsync();
+        File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.OtherWrite);
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(path));
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.Contains("can be written by other accounts", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"chmod 600 '{path}'", e.Message, StringComparison.Ordinal);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await SqliteActionStore.Open(path).DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_store_in_a_folder_others_can_write_is_refused_unless_the_folder_is_sticky()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var folder = Path.Combine(_dir.Path, "shared");
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, (UnixFileMode)Convert.ToInt32("777", 8));
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(Path.Combine(folder, "actions.db")));
+        Assert.Contains("can be written by other accounts", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "actions.db")), "nothing is created in an unsafe folder");
+
+        File.SetUnixFileMode(folder, (UnixFileMode)Convert.ToInt32("1777", 8));   // like /tmp: others cannot replace our file
+        await SqliteActionStore.Open(Path.Combine(folder, "actions.db")).DisposeAsync();
+    }
 }
