@@ -241,6 +241,8 @@ function Invoke-Bench {
         '-OutDirectory', (Join-Path $outRoot 'bench'))
     $exit = Invoke-ChildPwsh $benchArgs
     if ($exit -ne 0) { throw "The benchmark failed (exit code $exit)." }
+    # The SQLite journal's own throughput (tests/Bench/StoreBench): rates only, never asserted.
+    Invoke-Dotnet run --project (Join-Path $root 'tests/Bench/StoreBench') -c $Configuration --nologo
 }
 
 Push-Location $root

@@ -40,4 +40,6 @@ public enum AirErrorKind
     StoreUnavailable,
     /// <summary>The operation was cancelled (Ctrl+C / StopProcessing).</summary>
     Cancelled,
+    /// <summary>What is stored does not match what was approved or what the module writes: changed outside AirRemediation. Nothing was run.</summary>
+    Tampered,
 }

@@ -9,6 +9,9 @@ using AirRemediation.Engine.Store;
 
 namespace AirRemediation.Engine.Approvals;
 
+/// <summary>An action that may be approved by this session, and what it will do, described from its checked parameters.</summary>
+public sealed record ApprovalCandidate(ActionRecord Action, string Description);
+
 /// <summary>
 /// The decisions on the queue: approve (four-eyes, role, expiry; then run through the same pipeline as the direct
 /// cmdlets and write the outcome back on the alert), deny, and the approval policy.
@@ -19,7 +22,7 @@ public static class DecisionService
     /// Every reason approving would be refused — not found, not Pending, expired, proposed by this identity (four-eyes),
     /// no approving role — checked without changing anything (also what -WhatIf shows). Returns the action, loaded once.
     /// </summary>
-    public static async Task<ActionRecord> EnsureApprovableAsync(AirSession session, string actionId, CancellationToken ct)
+    public static async Task<ApprovalCandidate> EnsureApprovableAsync(AirSession session, string actionId, CancellationToken ct)
     {
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var action = await ActionLookup.GetAsync(store, actionId, ct).ConfigureAwait(false);
@@ -32,7 +35,21 @@ public static class DecisionService
         var policy = await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false);
         ApprovalRules.EnsureNotProposer(session, policy, action);
         ApprovalRules.EnsureApprover(session, policy, "approve");
-        return action;
+        // What the approver is asked about comes from the parameters as they will run, checked again — never from the
+        // proposer's own summary — with control and bidirectional characters made visible.
+        var kind = KindRegistry.For(action.Kind);
+        ActionRequest request;
+        try
+        {
+            request = kind.Revalidate(action, store.Clock.GetUtcNow());
+        }
+        catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
+        {
+            await store.AppendAuditAsync(new AuditEntry(action.Id, "TamperDetected", AuditContexts.For(session, e.Message)), ct).ConfigureAwait(false);
+            throw;
+        }
+        var description = DisplayText.Safe(kind.Describe(request)) + (action.InvestigationId is null ? "" : $" (alert {DisplayText.Safe(action.InvestigationId)})");
+        return new ApprovalCandidate(action, description);
     }
 
     /// <summary>

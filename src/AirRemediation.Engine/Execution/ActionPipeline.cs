@@ -41,6 +41,9 @@ internal static class ActionPipeline
         if (previous is { State: ActionState.Running or ActionState.Cancelled })
         {
             EnsureNotHeldElsewhere(run, previous);
+            // The key says "the same request"; the stored parameters must say so too. An action planted with the key of a
+            // request an admin is likely to type, but other parameters, is refused rather than resumed.
+            await EnsureSameRequestAsync(run, kind, previous, input.Request, ct).ConfigureAwait(false);
             AirLog.Current.Verbose($"Resuming interrupted action {previous.Id} for the same request.");
             await TakeOverAsync(run, previous, ct).ConfigureAwait(false);
             return await RunLoop.ExecuteAsync(run, work, input.Rejected, null, confirm, ct).ConfigureAwait(false);
@@ -67,7 +70,7 @@ internal static class ActionPipeline
         kind.Preflight(session);
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var run = new RunContext(session, store, kind, sink, AuditContexts.For(session));
-        var work = kind.Open(run, kind.Parse(action.ParametersJson));
+        var work = kind.Open(run, await RevalidateAsync(run, kind, action, ct).ConfigureAwait(false));
         await work.PrepareAsync(ct).ConfigureAwait(false);
         await TakeOverAsync(run, action, ct).ConfigureAwait(false);
         return await RunLoop.ExecuteAsync(run, work, [], null, null, ct).ConfigureAwait(false);
@@ -140,6 +143,34 @@ internal static class ActionPipeline
         }
     }
 
+    /// <summary>The stored request, re-checked; a refusal for tampering is written to the audit trail before it is thrown.</summary>
+    private static async Task<ActionRequest> RevalidateAsync(RunContext run, RemediationKind kind, ActionRecord action, CancellationToken ct)
+    {
+        try
+        {
+            return kind.Revalidate(action, run.Clock.GetUtcNow());
+        }
+        catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
+        {
+            await AuditTamperAsync(run, action, e, ct).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task EnsureSameRequestAsync(RunContext run, RemediationKind kind, ActionRecord previous, ActionRequest typed, CancellationToken ct)
+    {
+        var stored = await RevalidateAsync(run, kind, previous, ct).ConfigureAwait(false);
+        if (previous.Kind != kind.Kind || kind.DedupeKey(stored) != kind.DedupeKey(typed))
+        {
+            var e = RemediationKind.Tampered(previous, "it carries the key of this request but not its parameters");
+            await AuditTamperAsync(run, previous, e, ct).ConfigureAwait(false);
+            throw e;
+        }
+    }
+
+    private static Task AuditTamperAsync(RunContext run, ActionRecord action, AirException e, CancellationToken ct) =>
+        run.Store.AppendAuditAsync(new AuditEntry(action.Id, "TamperDetected", run.Who with { Reason = e.Message }), ct);
+
     private static void EnsureNotHeldElsewhere(RunContext run, ActionRecord previous)
     {
         if (previous.State == ActionState.Running && previous.IsLeaseLive(run.Clock.GetUtcNow()) && !LeaseOwner.IsDeadLocalProcess(previous.LeaseOwner))
@@ -180,8 +211,11 @@ internal static class ActionPipeline
         {
             // The session that held it was killed on this machine: reclaim the lease now rather than in a minute.
             if (await store.ReleaseLeaseAsync(action.Id, action.LeaseOwner!, ct).ConfigureAwait(false))
+            {
                 await store.AppendAuditAsync(new AuditEntry(action.Id, "LeaseReclaimed",
                     run.Who with { Reason = $"The process holding the lease ({action.LeaseOwner}) no longer exists on this machine." }), ct).ConfigureAwait(false);
+                LeaseOwner.Forget(action.LeaseOwner);
+            }
         }
         var result = await store.TryTransitionAsync(action.Id, [ActionState.Approved, ActionState.Cancelled, ActionState.Running], ActionState.Running,
             run.Who with { Event = action.State == ActionState.Approved ? null : "Resumed" },

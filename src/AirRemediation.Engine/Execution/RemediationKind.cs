@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Investigations;
 using AirRemediation.Engine.Store;
 
@@ -57,6 +58,42 @@ internal abstract class RemediationKind
     /// </summary>
     public string DedupeKey(ActionRequest normalized) =>
         $"{Kind}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson(Canonical(normalized)))))}";
+
+    /// <summary>
+    /// The request stored with <paramref name="action"/>, checked again as if it were typed now: it must parse, normalise
+    /// without rejecting anything and be exactly what normalising it gives — parameters this module wrote always are. Anything
+    /// else was changed outside AirRemediation and is refused with <see cref="AirErrorKind.Tampered"/> before anything runs.
+    /// </summary>
+    public ActionRequest Revalidate(ActionRecord action, DateTimeOffset now)
+    {
+        ActionRequest stored;
+        try
+        {
+            stored = Parse(action.ParametersJson);
+        }
+        catch (AirException e)
+        {
+            throw Tampered(action, e.Message);
+        }
+        NormalizedRequest normalized;
+        try
+        {
+            normalized = Normalize(stored, now);
+        }
+        catch (AirException e) when (e.Kind == AirErrorKind.InvalidInput)
+        {
+            throw new AirException(AirErrorKind.InvalidInput, $"Action {action.Id} cannot run as stored: {e.Message}", action.Id);
+        }
+        if (normalized.Rejected.Count > 0)
+            throw Tampered(action, $"its input '{DisplayText.Safe(normalized.Rejected[0].Input)}' is not valid ({normalized.Rejected[0].Error.Message})");
+        if (!string.Equals(ToJson(Canonical(normalized.Request)), ToJson(Canonical(stored)), StringComparison.Ordinal))
+            throw Tampered(action, "its parameters are not in the form AirRemediation writes them");
+        return normalized.Request;
+    }
+
+    /// <summary>The error for stored content this module did not write.</summary>
+    public static AirException Tampered(ActionRecord action, string what) =>
+        new(AirErrorKind.Tampered, $"Action {action.Id} was changed outside AirRemediation: {what}. Nothing was run; check the store with Test-AirAuditTrail.", action.Id);
 
     /// <summary>The work of one run over <paramref name="request"/>.</summary>
     public abstract KindRun Open(RunContext run, ActionRequest request);

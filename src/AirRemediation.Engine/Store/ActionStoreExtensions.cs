@@ -32,11 +32,4 @@ public static class ActionStoreExtensions
         }
         return expired;
     }
-
-    /// <summary>All items of an action in one state, in Seq order (streamed).</summary>
-    public static IAsyncEnumerable<ItemRecord> GetItemsInStateAsync(this IActionStore store, string actionId, ItemState state, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        return store.GetItemsAsync(actionId, new ItemQuery { States = [state] }, cancellationToken);
-    }
 }

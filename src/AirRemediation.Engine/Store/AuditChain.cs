@@ -55,6 +55,23 @@ public static class AuditChain
     /// <summary>Returns <paramref name="r"/> with its Hash set.</summary>
     public static AuditRecord Seal(AuditRecord r) => r with { Hash = ComputeHash(r) };
 
+    /// <summary>The entry <paramref name="draft"/> becomes after the entry <paramref name="lastSeq"/> whose hash is <paramref name="prevHash"/>.</summary>
+    internal static AuditRecord Seal(AuditDraft draft, long lastSeq, string prevHash) => Seal(new AuditRecord
+    {
+        Seq = lastSeq + 1,
+        ActionId = draft.ActionId,
+        At = draft.At,
+        Actor = draft.Who.Actor,
+        ActorKind = draft.Who.ActorKind,
+        SignIn = draft.Who.SignIn,
+        Event = draft.Event,
+        FromState = draft.From,
+        ToState = draft.To,
+        Reason = draft.Reason,
+        PrevHash = prevHash,
+        Hash = "",
+    });
+
     private static void Field(StringBuilder sb, string name, string? value)
     {
         sb.Append(name).Append(':');
@@ -144,6 +161,10 @@ public sealed class AuditChainVerifier
         _count++;
         return true;
     }
+
+    /// <summary>Records that an action row could not even be read (a state or kind this version never writes). Always false.</summary>
+    public bool Unreadable(string actionId, string? state) => Fail(AuditProblem.ActionStateMismatch, null, actionId,
+        $"Action {actionId} holds a state or kind AirRemediation never writes ('{state}'): it was changed outside AirRemediation.");
 
     /// <summary>Checks one action against the trail added so far. False if it disagrees (then <see cref="Result"/> names it).</summary>
     public bool Check(ActionRecord a)

@@ -3,9 +3,12 @@ using System.Text.RegularExpressions;
 namespace AirRemediation.Engine.Store;
 
 /// <summary>
-/// Defence in depth for "the store never holds a token or secret": callers are meant to pass identity names only, and every
-/// store refuses a value that plainly is a credential (a JWT access token, a bearer header, a client secret or password field,
-/// a storage account key or SAS signature). It is a tripwire for programming mistakes, not a data-loss-prevention scanner.
+/// Defence in depth for "the store never holds a token or secret": the fields the module itself writes about identities
+/// and settings (audit actor, sign-in description and reason, proposer name, setting values) are refused when they plainly
+/// hold a credential (a JWT access token, a bearer header, a client secret or password field, a storage account key or SAS
+/// signature). It is a tripwire for programming mistakes, not a data-loss-prevention scanner — and it never looks at what
+/// attackers write (subjects, URLs, rule names in items, summaries, parameters): refusing those would let a phishing
+/// sender stop its own remediation.
 /// </summary>
 public static partial class SecretGuard
 {
@@ -18,12 +21,8 @@ public static partial class SecretGuard
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 250)]
     private static partial Regex CredentialPattern();
 
-    /// <summary>
-    /// True if <paramref name="value"/> contains something that looks like a credential. With <paramref name="tokensOnly"/>, only
-    /// access tokens (JWT, bearer header) count: used for item data and parameters, which carry attacker-written content
-    /// (a phishing subject saying "password: …", a blob URL with a SAS signature) that must still be journaled.
-    /// </summary>
-    public static bool LooksLikeSecret(string? value, bool tokensOnly = false)
+    /// <summary>True if <paramref name="value"/> contains something that looks like a credential.</summary>
+    public static bool LooksLikeSecret(string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -31,7 +30,7 @@ public static partial class SecretGuard
         }
         try
         {
-            return TokenPattern().IsMatch(value) || (!tokensOnly && CredentialPattern().IsMatch(value));
+            return TokenPattern().IsMatch(value) || CredentialPattern().IsMatch(value);
         }
         catch (RegexMatchTimeoutException)
         {
@@ -40,9 +39,9 @@ public static partial class SecretGuard
     }
 
     /// <summary>Throws AirException(InvalidInput) naming the field (never echoing the value) if it looks like a credential.</summary>
-    public static void Ensure(string? value, string field, bool tokensOnly = false)
+    public static void Ensure(string? value, string field)
     {
-        if (LooksLikeSecret(value, tokensOnly))
+        if (LooksLikeSecret(value))
         {
             throw new AirException(AirErrorKind.InvalidInput,
                 $"The {field} passed to the action store looks like a token, password or key. The store records identity names only and never credentials; the value was not stored.");

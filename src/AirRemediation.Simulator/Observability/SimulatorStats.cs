@@ -58,7 +58,9 @@ public sealed class SimulatorStats(TimeProvider clock)
     public JsonObject ToJson(TenantState state)
     {
         var mailboxes = new JsonObject();
-        foreach (var (upn, s) in Mailboxes.OrderBy(k => k.Key, StringComparer.OrdinalIgnoreCase))
+        // ToArray is the dictionary's own atomic snapshot; LINQ over it directly copies with a count taken earlier and
+        // throws when a request adds a mailbox in between.
+        foreach (var (upn, s) in Mailboxes.ToArray().OrderBy(k => k.Key, StringComparer.OrdinalIgnoreCase))
         {
             mailboxes[upn] = new JsonObject
             {
@@ -90,7 +92,7 @@ public sealed class SimulatorStats(TimeProvider clock)
             }
         }
         var apps = new JsonObject();
-        foreach (var (id, a) in Apps.OrderBy(k => k.Key, StringComparer.OrdinalIgnoreCase))
+        foreach (var (id, a) in Apps.ToArray().OrderBy(k => k.Key, StringComparer.OrdinalIgnoreCase))
         {
             lock (a)
             {
@@ -117,7 +119,7 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["unauthorized"] = Interlocked.Read(ref Unauthorized),
                 ["forbidden"] = Interlocked.Read(ref Forbidden),
                 ["moves"] = totalMoves,
-                ["maxMailboxConcurrency"] = Mailboxes.Values.Select(v => Volatile.Read(ref v.MaxConcurrency)).DefaultIfEmpty(0).Max(),
+                ["maxMailboxConcurrency"] = Mailboxes.ToArray().Select(p => p.Value).Select(v => Volatile.Read(ref v.MaxConcurrency)).DefaultIfEmpty(0).Max(),
             },
             ["mailboxes"] = mailboxes,
             ["messages"] = moved,

@@ -12,15 +12,8 @@ namespace AirRemediation.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Approve, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(AirMessageResult), typeof(AirRunSummary))]
-public sealed class ApproveAirActionCommand : AirCmdlet
+public sealed class ApproveAirActionCommand : ActionIdCmdlet
 {
-    /// <summary>Action id(s); binds from Get-AirPendingAction / Get-AirAction output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("ActionId")]
-    [ArgumentCompleter(typeof(ActionIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Id { get; set; } = [];
-
     /// <summary>Why it is approved; recorded in the audit trail and on the alert.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -30,24 +23,16 @@ public sealed class ApproveAirActionCommand : AirCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override async Task ProcessAsync(CancellationToken ct)
+    protected override Task ProcessAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
-        foreach (var id in Id)
+        return ForEachIdAsync(async id =>
         {
-            try
-            {
-                // Every refusal (four-eyes, role, expiry, state) is checked before the prompt, so -WhatIf shows it too.
-                var action = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
-                if (!ShouldRun($"{action.Id} ({action.Kind}): {action.Summary}", "Approve and run", Force)) continue;
-                var sink = RunSinks.For(this, Emit, EmitError, Progress);
-                var summary = await DecisionService.ApproveAsync(session, action, Comment, sink, ct).ConfigureAwait(false);
-                Emit(ResultMapper.ToOutput(summary));
-            }
-            catch (AirException e)
-            {
-                EmitError(e, id);
-            }
-        }
+            // Every refusal (four-eyes, role, expiry, state) is checked before the prompt, so -WhatIf shows it too.
+            var candidate = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
+            if (!ShouldRun($"{candidate.Action.Id} ({candidate.Action.Kind}): {candidate.Description}", "Approve and run", Force)) return;
+            var summary = await DecisionService.ApproveAsync(session, candidate.Action, Comment, RunSinks.For(this, Emit, EmitError, Progress), ct).ConfigureAwait(false);
+            Emit(ResultMapper.ToOutput(summary));
+        });
     }
 }

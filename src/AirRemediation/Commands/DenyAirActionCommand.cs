@@ -10,35 +10,20 @@ namespace AirRemediation.Commands;
 [Cmdlet(VerbsLifecycle.Deny, "AirAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [Alias("Reject-AirAction")]
 [OutputType(typeof(AirAction))]
-public sealed class DenyAirActionCommand : AirCmdlet
+public sealed class DenyAirActionCommand : ActionIdCmdlet
 {
-    /// <summary>Action id(s); binds from Get-AirPendingAction output.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("ActionId")]
-    [ArgumentCompleter(typeof(ActionIdCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string[] Id { get; set; } = [];
-
     /// <summary>Why the action is denied (required).</summary>
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
     public string Reason { get; set; } = "";
 
-    protected override async Task ProcessAsync(CancellationToken ct)
+    protected override Task ProcessAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
-        foreach (var id in Id)
+        return ForEachIdAsync(async id =>
         {
-            if (!Confirm(id, $"Deny the action ({Reason})")) continue;
-            try
-            {
-                var denied = await DecisionService.DenyAsync(session, id, Reason, ct).ConfigureAwait(false);
-                Emit(ActionMapper.ToOutput(denied));
-            }
-            catch (AirException e)
-            {
-                EmitError(e, id);
-            }
-        }
+            if (!Confirm(id, $"Deny the action ({Reason})")) return;
+            Emit(ActionMapper.ToOutput(await DecisionService.DenyAsync(session, id, Reason, ct).ConfigureAwait(false)));
+        });
     }
 }

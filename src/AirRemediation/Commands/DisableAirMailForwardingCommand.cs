@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Kinds.DisableForwarding;
 using AirRemediation.Infrastructure;
@@ -56,13 +57,13 @@ public sealed class DisableAirMailForwardingCommand : AirCmdlet
                     switch (f.State)
                     {
                         case ItemState.Planned:
-                            Confirm(f.Target, f.Reason ?? f.Outcome.ToString());
+                            Confirm(DisplayText.Safe(f.Target), DisplayText.Safe(f.Reason ?? f.Outcome.ToString()));
                             break;
                         case ItemState.Failed:
                             if (ResultMapper.ErrorFor(f) is { } e) EmitError(e);
                             break;
                         default:
-                            Post(() => WriteVerbose($"{f.Target}: {f.Outcome}. {f.Reason}"));
+                            Post(() => WriteVerbose(DisplayText.Safe($"{f.Target}: {f.Outcome}. {f.Reason}")));
                             break;
                     }
                 }

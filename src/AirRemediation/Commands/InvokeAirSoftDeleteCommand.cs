@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Kinds.SoftDelete;
 using AirRemediation.Completers;
@@ -137,7 +138,7 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
                 }
                 messageCount += found.Count;
                 if (found.Count == 0) return;
-                var subjects = string.Join("; ", found.Select(m => m.Subject ?? "(no subject)").Distinct().Take(3));
+                var subjects = DisplayText.Safe(string.Join("; ", found.Select(m => m.Subject ?? "(no subject)").Distinct().Take(3)));
                 Confirm(mailbox, $"Soft delete {found.Count} message(s) to Recoverable Items\\Deletions ({subjects})");
             }, ct).ConfigureAwait(false);
             foreach (var bad in normalized.Rejected) EmitError(bad.Error, bad.Input);

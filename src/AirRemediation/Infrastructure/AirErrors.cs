@@ -36,6 +36,7 @@ internal static class AirErrors
         AirErrorKind.Conflict => ErrorCategory.ResourceBusy,
         AirErrorKind.StoreUnavailable => ErrorCategory.ResourceUnavailable,
         AirErrorKind.Cancelled => ErrorCategory.OperationStopped,
+        AirErrorKind.Tampered => ErrorCategory.SecurityError,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -34,8 +34,8 @@ public sealed class DecisionServiceTests
     /// <summary>What Approve-AirAction does: every check first, then the approval and the run.</summary>
     private static async Task<RunSummary> ApproveAsync(AirSession approver, string id)
     {
-        var action = await DecisionService.EnsureApprovableAsync(approver, id, default);
-        return await DecisionService.ApproveAsync(approver, action, "Confirmed malicious.", RunSink.None, default);
+        var candidate = await DecisionService.EnsureApprovableAsync(approver, id, default);
+        return await DecisionService.ApproveAsync(approver, candidate.Action, "Confirmed malicious.", RunSink.None, default);
     }
 
     [Fact]
@@ -178,8 +178,8 @@ public sealed class DecisionServiceTests
         var alex = await t.UserAsync(ApprovalTenant.Alex);
         var action = await ProposeAsync(app, "race.example");
         // Both passed every check (as two admins looking at the same queue would) before either approved.
-        var seenByMegan = await DecisionService.EnsureApprovableAsync(megan, action.Id, default);
-        var seenByAlex = await DecisionService.EnsureApprovableAsync(alex, action.Id, default);
+        var seenByMegan = (await DecisionService.EnsureApprovableAsync(megan, action.Id, default)).Action;
+        var seenByAlex = (await DecisionService.EnsureApprovableAsync(alex, action.Id, default)).Action;
 
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         async Task<object> Approve(AirSession s, ActionRecord seen)

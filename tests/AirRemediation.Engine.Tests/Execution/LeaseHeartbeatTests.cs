@@ -52,7 +52,7 @@ public sealed class LeaseHeartbeatTests : IDisposable
     {
         var a = LeaseOwner.New();
         var b = LeaseOwner.New();
-        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}/{Environment.ProcessId}/[0-9a-f]+$", a);
+        Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(Environment.MachineName)}/{Environment.ProcessId}/[0-9a-f]{{16}}-[0-9a-f]{{8}}$", a);
         Assert.NotEqual(a, b);
         Assert.False(LeaseOwner.IsDeadLocalProcess(a));
         await Task.CompletedTask;

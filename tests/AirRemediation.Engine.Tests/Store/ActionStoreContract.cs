@@ -728,13 +728,19 @@ public abstract class ActionStoreContract : IAsyncLifetime
         await Assert.ThrowsAsync<AirException>(() => s.SetSettingAsync("AppApprovers", "password=hunter2hunter2", Alice));
 
         var a = await Running(s);
-        await Assert.ThrowsAsync<AirException>(() => s.AddItemsAsync(a.Id, [new NewItem("k", DataJson: $$"""{"auth":"Bearer {{jwt}}"}""")]));
+        // Item data, summaries and parameters carry what attackers write (subjects, URLs, rule names): whatever they look
+        // like, they are stored, or a phishing sender could stop its own remediation by putting a "token" in the subject.
         var items = await s.AddItemsAsync(a.Id,
         [
             new NewItem("m1", DataJson: """{"subject":"Your password: expires today, reset now"}"""),
             new NewItem("https://evil.blob.core.windows.net/p/login.html?sv=2022&sig=AbCdEfGhIjKlMnOpQrStUvWxYz0123456789%3D"),
+            new NewItem("m2", DataJson: """{"subject":"Your access: Bearer ABCDEFGHIJKLMNOPQRSTUVWXYZ0123"}"""),
+            new NewItem("m3", DataJson: $$"""{"subject":"Bearer {{jwt}}"}"""),
         ]);
-        Assert.Equal(2, items.Count);
+        Assert.Equal(4, items.Count);
+        Assert.Contains("Bearer ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", (await s.GetItemAsync(a.Id, "m2"))!.DataJson, StringComparison.Ordinal);
+        var phish = (await s.CreateActionAsync(Proposal() with { Summary = "Soft delete \"Your access: Bearer ABCDEFGHIJKLMNOPQRSTUVWXYZ0123\"" }, Alice)).Action;
+        Assert.Contains("Bearer ABCDEFGHIJKLMNOPQRSTUVWXYZ0123", (await s.GetActionAsync(phish.Id))!.Summary, StringComparison.Ordinal);
         Assert.Empty(await ToList(s.QueryActionsAsync(new ActionQuery { ProposedBy = "nobody" })));
     }
 

@@ -496,62 +496,48 @@ public sealed class SqliteActionStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task ItemJournalThroughput()
+    public async Task A_new_store_is_readable_by_its_owner_alone()
     {
-        await MeasureAsync(fullSync: false, n: 2_000, print: false); // warm-up: JIT and tiering would otherwise dominate the first run
-        await MeasureAsync(fullSync: false, n: 10_000, print: true);
-        await MeasureAsync(fullSync: true, n: 10_000, print: true);
+        if (OperatingSystem.IsWindows()) return;   // ACLs, not modes, on Windows: not checked there
+        var folder = Path.Combine(_dir.Path, "fresh");
+        var path = Path.Combine(folder, "actions.db");
+        await using (var s = SqliteActionStore.Open(path))
+        {
+            await s.CreateActionAsync(new NewAction { Kind = ActionKind.BlockUrl }, Alice);
+        }
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        foreach (var side in new[] { path + "-wal", path + "-shm" }.Where(File.Exists))
+            Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(side) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.OtherRead));
     }
 
-    private async Task MeasureAsync(bool fullSync, int n, bool print)
+    [Fact]
+    public async Task A_store_file_others_can_write_is_refused_with_the_fix()
     {
-        string mode = fullSync ? "synchronous=FULL" : "synchronous=NORMAL (default)";
-        void Report(string line)
-        {
-            if (print)
-            {
-                _out.WriteLine($"[{mode}] {line}");
-            }
-        }
-        var path = _dir.File($"bench-{Guid.NewGuid():N}.db");
-        await using var s = SqliteActionStore.Open(path, new SqliteActionStoreOptions { FullSync = fullSync });
-        var a = (await s.CreateActionAsync(new NewAction
-        {
-            Kind = ActionKind.SoftDeleteCluster,
-            InitialState = ActionState.Running,
-            Lease = new LeaseRequest("bench", TimeSpan.FromMinutes(5)),
-        }, Alice)).Action;
-        var sw = Stopwatch.StartNew();
-        for (int b = 0; b < n; b += 1000)
-        {
-            await s.AddItemsAsync(a.Id, Enumerable.Range(b, 1000).Select(i => new NewItem($"mbx{i % 100}@contoso.com|<{i}@evil>", $"mbx{i % 100}@contoso.com", """{"id":"AAMkAGI2"}""")));
-        }
-        Report($"added {n:N0} items in batches of 1,000: {n / sw.Elapsed.TotalSeconds:N0} items/s");
+        if (OperatingSystem.IsWindows()) return;
+        var path = _dir.File();
+        await SqliteActionStore.Open(path).DisposeAsync();
+        File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.OtherWrite);
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(path));
+        Assert.Equal(AirErrorKind.StoreUnavailable, e.Kind);
+        Assert.Contains("can be written by other accounts", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"chmod 600 '{path}'", e.Message, StringComparison.Ordinal);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await SqliteActionStore.Open(path).DisposeAsync();
+    }
 
-        // Sequential: one caller awaiting each write before the next (the slowest pattern).
-        int seq = n / 20;
-        sw.Restart();
-        for (int i = 1; i <= seq; i++)
-        {
-            await s.UpdateItemAsync(a.Id, new ItemUpdate(i, ItemState.InProgress) { IncrementAttempts = true, LeaseOwner = "bench" });
-        }
-        Report($"1 caller, each update awaited: {seq / sw.Elapsed.TotalSeconds:N0} updates/s");
+    [Fact]
+    public async Task A_store_in_a_folder_others_can_write_is_refused_unless_the_folder_is_sticky()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var folder = Path.Combine(_dir.Path, "shared");
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, (UnixFileMode)Convert.ToInt32("777", 8));
+        var e = Assert.Throws<AirException>(() => SqliteActionStore.Open(Path.Combine(folder, "actions.db")));
+        Assert.Contains("can be written by other accounts", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "actions.db")), "nothing is created in an unsafe folder");
 
-        // Concurrent: 64 workers (an executor fanned out over mailboxes), each journaling before (InProgress) and after (Done) its items.
-        const int workers = 64;
-        int per = (n - seq) / workers;
-        sw.Restart();
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
-        {
-            for (int k = 0; k < per; k++)
-            {
-                long itemSeq = seq + 1 + (long)w * per + k;
-                await s.UpdateItemAsync(a.Id, new ItemUpdate(itemSeq, ItemState.InProgress) { IncrementAttempts = true, LeaseOwner = "bench" });
-                await s.UpdateItemAsync(a.Id, new ItemUpdate(itemSeq, ItemState.Done) { AfterJson = """{"id":"AAMkAGI3"}""", LeaseOwner = "bench" });
-            }
-        })));
-        double rate = 2.0 * workers * per / sw.Elapsed.TotalSeconds;
-        Report($"{workers} concurrent callers, before+after per item: {rate:N0} updates/s ({2 * workers * per:N0} updates in {sw.Elapsed.TotalSeconds:N2} s)");
-        Assert.Equal(workers * per, (await s.GetItemCountsAsync(a.Id)).Done);
+        File.SetUnixFileMode(folder, (UnixFileMode)Convert.ToInt32("1777", 8));   // like /tmp: others cannot replace our file
+        await SqliteActionStore.Open(Path.Combine(folder, "actions.db")).DisposeAsync();
     }
 }

@@ -136,7 +136,8 @@ internal sealed class ForwardingDiscovery(ExchangeAdminClient exchange, RulesApi
     private static Finding Planned(string key, ForwardingItemData data, ForwardingOutcome wouldBe, string description) =>
         new(key, data.Mailbox, data.ToJson(), ItemState.Planned, description)
         {
-            Outcome = new ItemOutcome(wouldBe), ConfirmTarget = data.Target, ConfirmAction = description,
+            // Rule names are written by whoever controls the mailbox: shown escaped in the prompt.
+            Outcome = new ItemOutcome(wouldBe), ConfirmTarget = DisplayText.Safe(data.Target), ConfirmAction = DisplayText.Safe(description),
         };
 
     private static Finding Final(string key, ForwardingItemData data, ItemState state, ForwardingOutcome outcome, string reason) =>

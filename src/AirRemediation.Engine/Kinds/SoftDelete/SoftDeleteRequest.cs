@@ -92,6 +92,8 @@ public sealed record SoftDeleteRequest : ActionRequest
 
     /// <summary>One line for people: prompts and summaries.</summary>
     internal string Describe() => IsCluster
-        ? $"Soft delete messages matching {Query!.Describe()} in {(AllMailboxes ? "all mailboxes" : $"{Mailboxes.Count} mailbox(es)")} (at most {MaxMessages})"
-        : $"Soft delete {Messages.Count} message(s) in {Messages.Select(m => m.Mailbox).Distinct(StringComparer.Ordinal).Count()} mailbox(es)";
+        ? $"Soft delete messages matching {Query!.Describe()} in {(AllMailboxes ? "all mailboxes" : $"{Mailboxes.Count} mailbox(es): {First(Mailboxes)}")} (at most {MaxMessages})"
+        : $"Soft delete {Messages.Count} message(s) in {Messages.Select(m => m.Mailbox).Distinct(StringComparer.Ordinal).Count()} mailbox(es): {First(Messages.Select(m => $"{m.InternetMessageId} in {m.Mailbox}").ToList())}";
+
+    private static string First(IReadOnlyList<string> items) => string.Join(", ", items.Take(3)) + (items.Count > 3 ? $" and {items.Count - 3} more" : "");
 }
