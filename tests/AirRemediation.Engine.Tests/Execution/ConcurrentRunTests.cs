@@ -15,6 +15,10 @@ public sealed class ConcurrentRunTests(ITestOutputHelper output)
         await using var t = await FaultTenant.StartAsync(20, 2, 80, configure: o => o.LatencyMs = 20);
         var a = await t.ConnectAsync();
         var b = await t.ConnectAsync();
+        // Both sessions open the shared store before they race: what races here is the two runs, not the first creation
+        // of the store file (two processes creating a new store at once is the store's own concern).
+        await a.GetStoreAsync(default);
+        await b.GetStoreAsync(default);
         t.Sim.ResetStats();
 
         using var go = new ManualResetEventSlim();
