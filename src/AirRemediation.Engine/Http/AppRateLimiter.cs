@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace AirRemediation.Engine.Http;
 
 /// <summary>
@@ -12,7 +10,7 @@ namespace AirRemediation.Engine.Http;
 internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
 {
     private readonly object gate = new();
-    private readonly Stopwatch watch = Stopwatch.StartNew();
+    private readonly long started = clock.GetTimestamp();
     private double rate = options.InitialRate;
     private double tokens = 1;
     private double lastRefill;
@@ -26,7 +24,8 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
     public double CurrentRate { get { lock (gate) return rate; } }
     public long Cuts { get; private set; }
 
-    private double Now => watch.Elapsed.TotalSeconds;
+    // The session clock, not a stopwatch: the rate and the waits it causes run on the same (injectable) time.
+    private double Now => clock.GetElapsedTime(started).TotalSeconds;
 
     public async Task WaitAsync(CancellationToken ct)
     {

@@ -45,7 +45,8 @@ internal sealed class MailboxGate(int slots, TimeProvider clock)
             var wait = PausedUntil - clock.GetUtcNow();
             if (wait <= TimeSpan.Zero) return waited;
             waited = true;
-            await Task.Delay(wait, clock, ct).ConfigureAwait(false);
+            // Whole milliseconds, rounded up: timers round a sub-millisecond wait down to zero, which would spin here.
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), clock, ct).ConfigureAwait(false);
         }
     }
 }
