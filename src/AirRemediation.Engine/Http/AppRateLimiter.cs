@@ -12,7 +12,8 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
     private readonly object gate = new();
     private readonly long started = clock.GetTimestamp();
     private double rate = options.InitialRate;
-    private double tokens = 1;
+    // The bucket starts full (its capacity is 50 ms of the rate, at least one request).
+    private double tokens = Math.Max(1, options.InitialRate * 0.05);
     private double lastRefill;
     private double lastChange;
     private bool slowStart = true;

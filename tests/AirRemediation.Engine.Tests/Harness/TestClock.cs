@@ -142,6 +142,7 @@ internal sealed class TestClock : TimeProvider
 
     private async Task<T> DriveCoreAsync<T>(Task<T> work)
     {
+        Wait? last = null;
         while (!work.IsCompleted)
         {
             Task signal;
@@ -157,7 +158,17 @@ internal sealed class TestClock : TimeProvider
                 await Task.WhenAny(work, signal).ConfigureAwait(false);
                 continue;
             }
-            AdvancePast(next);
+            if (ReferenceEquals(next, last))
+            {
+                // Still pending after time was moved past its recorded end: its timer was created while another
+                // flow's wait moved the clock, so its real end is later than recorded. Nudge time on.
+                Fake.Advance(TimeSpan.FromMilliseconds(1));
+            }
+            else
+            {
+                AdvancePast(next);
+            }
+            last = next;
             await Task.Yield();
         }
         return await work.ConfigureAwait(false);
