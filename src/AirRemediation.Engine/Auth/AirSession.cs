@@ -199,8 +199,20 @@ public sealed class AirSession : IDisposable
             var who = session.principal;
             AirLog.Current.Verbose($"Microsoft Graph verified the sign-in: {who.DisplayName} ({who.Kind}, object {who.ObjectId}, tenant {who.TenantId}).");
 
-            // A store that exists already must be this tenant's before anything else happens.
-            if (session.StoreExists) await session.GetStoreAsync(ct).ConfigureAwait(false);
+            // A store that exists already must be this tenant's before anything else happens. One that cannot be opened
+            // right now (locked, damaged, storage unreachable) does not stop the sign-in: every open checks the tenant,
+            // so its first use does, and reports the store's own error.
+            if (session.StoreExists)
+            {
+                try
+                {
+                    await session.GetStoreAsync(ct).ConfigureAwait(false);
+                }
+                catch (AirException e) when (e is not StoreBindingRefusedException)
+                {
+                    AirLog.Current.Warning($"The action store could not be opened to check which tenant it belongs to: {e.Message} It is checked when it is first used.");
+                }
+            }
 
             try
             {

@@ -46,12 +46,12 @@ internal static class StoreBinding
             boundVerifier = await store.GetSettingAsync(VerifierKey, ct).ConfigureAwait(false);
         }
         if (!string.Equals(boundTenant, principal.TenantId, StringComparison.OrdinalIgnoreCase))
-            throw new AirException(AirErrorKind.AccessDenied,
+            throw new StoreBindingRefusedException(
                 $"The action store {session.StoreLocation} belongs to tenant {boundTenant}, and this sign-in ({principal.DisplayName}) was verified for tenant {principal.TenantId}. " +
                 "A store holds one tenant's actions and approvals; connect with an identity of that tenant, or choose another store (-ActionStorePath, -ActionStoreTablePrefix).",
                 session.StoreLocation);
         if (boundVerifier is not null && !string.Equals(boundVerifier, verifier, StringComparison.Ordinal))
-            throw new AirException(AirErrorKind.AccessDenied,
+            throw new StoreBindingRefusedException(
                 $"The action store {session.StoreLocation} was bound by a sign-in verified by {Describe(boundVerifier)}, and this one was verified by {Describe(verifier)} ({session.GraphEndpoint.GetLeftPart(UriPartial.Authority)}). " +
                 "A store used with Microsoft's Graph is never opened by a session checked only by a local endpoint (and the other way round); use a separate store for the simulator.",
                 session.StoreLocation);
