@@ -171,7 +171,7 @@ Describe 'Approval' {
 
     It 'an expired action cannot be approved (the clock is shifted, not waited for)' {
         $id = (Get-AirPendingAction -NoSync | Where-Object { $_.Kind -eq 'DisableForwarding' -and $_.InvestigationId -eq 'alert-three' }).Id
-        $env:AIRREMEDIATION_CLOCK_OFFSET = '8.00:00:00'
+        Set-AirTestClock -Offset '8.00:00:00'
         try {
             Connect-User 'alex@contoso.com'
             $err = { Approve-AirAction -Id $id -Force -ErrorAction Stop } | Should -Throw -PassThru
@@ -181,7 +181,7 @@ Describe 'Approval' {
             (Get-AirAction -Id $id).State | Should -Be 'Expired'
         }
         finally {
-            Remove-Item Env:AIRREMEDIATION_CLOCK_OFFSET
+            Reset-AirTestClock
             Connect-User 'alex@contoso.com'
         }
     }

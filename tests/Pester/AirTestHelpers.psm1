@@ -86,4 +86,42 @@ function Invoke-ChildPwsh {
     }
 }
 
-Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh
+function Get-AirEngineTestClockField {
+    <# The Engine's test-only clock seam (AirSession.TestClock), found in whichever load context the module put the Engine. #>
+    $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AirRemediation.Engine' } | Select-Object -First 1
+    if (-not $engine) { throw 'The AirRemediation Engine is not loaded yet; connect once (Connect-AirService) before setting its clock.' }
+    $field = $engine.GetType('AirRemediation.Engine.Auth.AirSession', $true).GetField('TestClock', [System.Reflection.BindingFlags]'NonPublic, Static')
+    if (-not $field) { throw 'AirSession.TestClock was not found in the Engine; the test clock seam has moved.' }
+    $field
+}
+
+function Set-AirTestClock {
+    <#
+    Makes every session connected from now on in this process see the time moved by -Offset (for example 8 days, to
+    make a pending action expire). A TimeProvider defined here, handed to the Engine through reflection: the product
+    itself reads no clock setting from anywhere. Undo with Reset-AirTestClock.
+    #>
+    param([Parameter(Mandatory)] [TimeSpan] $Offset)
+    if (-not ('AirTests.ShiftedClock' -as [type])) {
+        Add-Type -TypeDefinition @'
+namespace AirTests
+{
+    /// <summary>The system clock moved by a fixed offset (tests only).</summary>
+    public sealed class ShiftedClock : System.TimeProvider
+    {
+        private readonly System.TimeSpan offset;
+        public ShiftedClock(System.TimeSpan offset) { this.offset = offset; }
+        public override global::System.DateTimeOffset GetUtcNow() { return global::System.TimeProvider.System.GetUtcNow() + offset; }
+    }
+}
+'@
+    }
+    (Get-AirEngineTestClockField).SetValue($null, [AirTests.ShiftedClock]::new($Offset))
+}
+
+function Reset-AirTestClock {
+    <# Sessions connected from now on use the system clock again. #>
+    (Get-AirEngineTestClockField).SetValue($null, $null)
+}
+
+Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh, Set-AirTestClock, Reset-AirTestClock

@@ -6,6 +6,9 @@ BeforeAll {
     $script:scenario = Get-AirScenario
     $script:app = $scenario.apps | Where-Object displayName -eq 'AirRemediation Automation'
     $script:endpoints = Get-SimulatorConnectParameters $sim
+    # A store of this suite's own: the first verified sign-in binds a store to its tenant, and the default store under
+    # the profile belongs to whoever uses this machine for real.
+    $endpoints.ActionStorePath = Join-Path ([IO.Path]::GetTempPath()) ("air-connect-" + [guid]::NewGuid().ToString('n') + '.db')
     $script:secret = ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force
     $script:tenant = $sim.tenantId
     $script:pfx = Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) "Scenarios/$($app.certificates[0].pfxPath)"
@@ -16,12 +19,16 @@ AfterAll {
 }
 
 Describe 'Connect-AirService sign-in methods' {
-    It 'signs in with a client secret and reads identity and permissions from the token' {
+    It 'signs in with a client secret; Graph verifies the identity, the token tells the permissions' {
         $c = Connect-AirService -TenantId $tenant -ClientId $app.clientId -ClientSecret $secret @endpoints
         $c | Should -BeOfType ([AirRemediation.AirConnection])
         $c.IdentityType | Should -Be 'Application'
         $c.Identity | Should -Be $app.displayName
         $c.TenantId | Should -Be $tenant
+        $c.VerifiedBy | Should -Be 'Graph'
+        $c.ObjectId | Should -Match '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
+        $c.DirectoryRolesVerified | Should -BeFalse -Because "an application's roles are not read (that needs Application.Read.All)"
+        $c.DirectoryRoles | Should -BeNullOrEmpty
         $c.SignInMethod | Should -Be 'ClientSecret'
         $c.GraphPermissions | Should -Contain 'Mail.ReadWrite'
         $c.ExchangePermissions | Should -Contain 'Exchange.ManageAsApp'
@@ -51,6 +58,8 @@ Describe 'Connect-AirService sign-in methods' {
         $c.SignInMethod | Should -Be 'DeviceCode'
         $c.IdentityType | Should -Be 'User'
         $c.Identity | Should -Be $scenario.deviceCodeUser
+        $c.ObjectId | Should -Be ($scenario.users | Where-Object userPrincipalName -eq $scenario.deviceCodeUser).id
+        $c.DirectoryRolesVerified | Should -BeTrue
         $c.DirectoryRoles | Should -Contain 'Security Administrator'
         $c.ExchangeConnected | Should -BeTrue
     }
@@ -59,9 +68,11 @@ Describe 'Connect-AirService sign-in methods' {
         $form = @{ client_id = $app.clientId; client_secret = $app.secrets[0]; grant_type = 'client_credentials' }
         $graphToken = (Invoke-RestMethod -SkipCertificateCheck -Method Post -Uri "$($sim.authority)$tenant/oauth2/v2.0/token" -Body ($form + @{ scope = 'https://graph.microsoft.com/.default' })).access_token
         $exoToken = (Invoke-RestMethod -SkipCertificateCheck -Method Post -Uri "$($sim.authority)$tenant/oauth2/v2.0/token" -Body ($form + @{ scope = 'https://outlook.office365.com/.default' })).access_token
-        $c = Connect-AirService -AccessToken (ConvertTo-SecureString $graphToken -AsPlainText -Force) -ExchangeAccessToken (ConvertTo-SecureString $exoToken -AsPlainText -Force) -GraphEndpoint $endpoints.GraphEndpoint -ExchangeEndpoint $endpoints.ExchangeEndpoint
+        $c = Connect-AirService -AccessToken (ConvertTo-SecureString $graphToken -AsPlainText -Force) -ExchangeAccessToken (ConvertTo-SecureString $exoToken -AsPlainText -Force) -TenantId 'contoso.com' -GraphEndpoint $endpoints.GraphEndpoint -ExchangeEndpoint $endpoints.ExchangeEndpoint -ActionStorePath $endpoints.ActionStorePath
         $c.SignInMethod | Should -Be 'AccessToken'
         $c.Identity | Should -Be $app.displayName
+        $c.TenantId | Should -Be $tenant
+        $c.VerifiedBy | Should -Be 'Graph'
         $c.ExchangeConnected | Should -BeTrue
     }
 
@@ -69,15 +80,15 @@ Describe 'Connect-AirService sign-in methods' {
         $r = Invoke-ChildPwsh -Environment @{ IDENTITY_ENDPOINT = $sim.managedIdentityEndpoint; IDENTITY_HEADER = $scenario.managedIdentity.identityHeader } -Script @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$($env:AIR_MODULE_PATH)'
-`$c = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)'
-"system=`$(`$c.Identity)|`$(`$c.SignInMethod)|`$(`$c.ExchangeConnected)"
-`$u = Connect-AirService -ManagedIdentity -ClientId '$($scenario.managedIdentity.userAssignedClientIds[0])' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)'
+`$c = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$($endpoints.ActionStorePath)'
+"system=`$(`$c.Identity)|`$(`$c.SignInMethod)|`$(`$c.ExchangeConnected)|`$(`$c.TenantId)"
+`$u = Connect-AirService -ManagedIdentity -ClientId '$($scenario.managedIdentity.userAssignedClientIds[0])' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$($endpoints.ActionStorePath)'
 "user=`$(`$u.Identity)|`$(`$u.ClientId)"
 "@
         $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
         $system = $scenario.apps | Where-Object clientId -eq $scenario.managedIdentity.systemAssignedClientId
         $user = $scenario.apps | Where-Object clientId -eq $scenario.managedIdentity.userAssignedClientIds[0]
-        $r.Output | Should -Contain "system=$($system.displayName)|ManagedIdentity|True"
+        $r.Output | Should -Contain "system=$($system.displayName)|ManagedIdentity|True|$tenant"
         $r.Output | Should -Contain "user=$($user.displayName)|$($user.clientId)"
     }
 }
@@ -118,6 +129,7 @@ Describe 'Connect-AirService errors' {
 
     It 'refuses a plain-http Graph endpoint that is not loopback' {
         $err = { Connect-AirService -TenantId $tenant -ClientId $app.clientId -ClientSecret $secret -AuthorityHost $endpoints.AuthorityHost -GraphEndpoint 'http://graph.example.com/v1.0' -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'AirInvalidInput,*'
         $err.Exception.Message | Should -Match 'GraphEndpoint'
     }
 

@@ -33,6 +33,8 @@ internal static partial class AuthErrorMapper
     {
         if (e is AirException air) return air;
         var all = Flatten(e).ToList();
+        // Our own refusal (CredentialHostGuard) wrapped by MSAL and Azure.Identity: its words are the ones to show.
+        if (all.OfType<AirException>().FirstOrDefault() is { } ours) return ours;
 
         var unreachable = all.FirstOrDefault(x => x is HttpRequestException or SocketException or AuthenticationException);
         var text = string.Join(" ", all.Select(x => x.Message));

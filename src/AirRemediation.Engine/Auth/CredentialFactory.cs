@@ -12,7 +12,7 @@ namespace AirRemediation.Engine.Auth;
 /// <summary>Turns a <see cref="ConnectionRequest"/> into an Azure.Identity credential.</summary>
 internal static class CredentialFactory
 {
-    public static TokenCredential Create(ConnectionRequest r, Uri authorityHost, bool customAuthority, HttpMessageHandler handler)
+    public static TokenCredential Create(ConnectionRequest r, Uri authorityHost, bool customAuthority, HttpMessageHandler handler, TimeProvider clock)
     {
         switch (r.Method)
         {
@@ -68,7 +68,7 @@ internal static class CredentialFactory
             case SignInMethod.AccessToken:
                 if (r.GraphAccessToken is null || r.GraphAccessToken.Length == 0)
                     throw new AirException(AirErrorKind.InvalidInput, "-AccessToken needs a Graph access token.", "AccessToken");
-                return new StaticTokenCredential(Reveal(r.GraphAccessToken), r.ExchangeAccessToken is { Length: > 0 } x ? Reveal(x) : null);
+                return new StaticTokenCredential(Reveal(r.GraphAccessToken), r.ExchangeAccessToken is { Length: > 0 } x ? Reveal(x) : null, clock);
 
             default:
                 throw new AirException(AirErrorKind.InvalidInput, $"Sign-in method '{r.Method}' is not supported.");
@@ -78,13 +78,14 @@ internal static class CredentialFactory
     private static T Configure<T>(T o, Uri authorityHost, bool customAuthority, HttpMessageHandler handler) where T : TokenCredentialOptions
     {
         o.AuthorityHost = authorityHost;
-        o.Transport = new HttpClientTransport(new HttpClient(handler, disposeHandler: false));
+        // The guard lets the credential talk to its authority only: a secret or assertion cannot be posted elsewhere.
+        o.Transport = new HttpClientTransport(new HttpClient(new CredentialHostGuard(authorityHost, handler), disposeHandler: false));
         // Azure.Core's own retries are kept short: an unreachable endpoint should fail in seconds, not a minute.
         o.Retry.MaxRetries = 2;
         o.Retry.Delay = TimeSpan.FromMilliseconds(300);
         o.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
-        // Instance discovery asks login.microsoftonline.com about the authority; for any authority we were told to
-        // use instead (the simulator), that call would leave the machine, so it is off.
+        // Instance discovery asks login.microsoftonline.com about the authority; for the loopback simulator (the only
+        // authority besides Microsoft's that EndpointPolicy lets through) that call would leave the machine, so it is off.
         switch (o)
         {
             case ClientSecretCredentialOptions c: c.DisableInstanceDiscovery = customAuthority; break;

@@ -6,7 +6,7 @@ namespace AirRemediation.Engine.Auth;
 /// Bring-your-own tokens: a Graph token and, optionally, an Exchange token. They cannot be refreshed; an expired one
 /// is a clear error asking for a new token rather than a 401 in the middle of a run.
 /// </summary>
-internal sealed class StaticTokenCredential(string graphToken, string? exchangeToken) : TokenCredential
+internal sealed class StaticTokenCredential(string graphToken, string? exchangeToken, TimeProvider clock) : TokenCredential
 {
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
         Pick(requestContext);
@@ -24,8 +24,9 @@ internal sealed class StaticTokenCredential(string graphToken, string? exchangeT
             throw new AirException(AirErrorKind.AuthenticationFailed,
                 $"No {which} access token was given; pass -ExchangeAccessToken to use Exchange features with -AccessToken.", which);
         var claims = TokenClaims.Parse(token);
-        var expires = claims.ExpiresOn ?? DateTimeOffset.UtcNow.AddMinutes(50);
-        if (expires <= DateTimeOffset.UtcNow)
+        var now = clock.GetUtcNow();
+        var expires = claims.ExpiresOn ?? now.AddMinutes(50);
+        if (expires <= now)
             throw new AirException(AirErrorKind.AuthenticationFailed,
                 $"The {which} access token passed to Connect-AirService expired at {expires:u}; get a new token and connect again.", which);
         return new AccessToken(token, expires);

@@ -33,6 +33,10 @@ public static class GraphRoutes
         Add("GET", "users", RouteKind.Directory, DirectoryHandlers.UserRead, DirectoryHandlers.ListUsers);
         Add("GET", "users/{user}", RouteKind.Directory, DirectoryHandlers.UserRead, DirectoryHandlers.GetUser);
         Add("GET", "me", RouteKind.Directory, ["User.Read", .. DirectoryHandlers.UserRead], DirectoryHandlers.GetUser);
+        Add("GET", "me/transitiveMemberOf", RouteKind.Directory, DirectoryHandlers.MembershipRead, DirectoryHandlers.ListTransitiveMemberOf);
+        Add("GET", "users/{user}/transitiveMemberOf", RouteKind.Directory, DirectoryHandlers.MembershipRead.Where(p => p != "User.Read").ToArray(), DirectoryHandlers.ListTransitiveMemberOf);
+        Add("GET", "organization", RouteKind.Directory, DirectoryHandlers.OrganizationRead, DirectoryHandlers.GetOrganization);
+        Add("GET", "organization/{id}", RouteKind.Directory, DirectoryHandlers.OrganizationRead, DirectoryHandlers.GetOrganization);
         Add("GET", "domains", RouteKind.Directory, DirectoryHandlers.DomainRead, DirectoryHandlers.ListDomains);
 
         Mailbox("GET", "messages", MailHandlers.MailRead, MailHandlers.ListMessages);

@@ -12,6 +12,7 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
 {
     const string DeviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code";
     const string JwtBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    const string SignInScope = "User.Read";
     static readonly HashSet<string> OidcScopes = new(StringComparer.OrdinalIgnoreCase) { "openid", "profile", "offline_access", "email" };
 
     readonly ConcurrentDictionary<string, DeviceCodeGrant> deviceCodes = new(StringComparer.Ordinal);
@@ -195,8 +196,14 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
         var (resource, requested, error) = ParseUserScopes(scope);
         if (error is not null) return error;
         var grants = user.DelegatedScopes.GetValueOrDefault(app.ClientId);
-        var consented = resource == Resources.Graph ? grants?.Graph : grants?.Exchange;
-        if (consented is null || consented.Count == 0) return EntraErrors.ConsentRequired(clock, app.ClientId);
+        var granted0 = resource == Resources.Graph ? grants?.Graph : grants?.Exchange;
+        if (granted0 is null || granted0.Count == 0) return EntraErrors.ConsentRequired(clock, app.ClientId);
+        // User.Read ("Sign in and read user profile") is the permission an app registration carries from the start and
+        // that any consent to sign a user in includes, so every delegated Graph token here has it: /me, /organization
+        // and the user's own memberships need no further consent.
+        IReadOnlyList<string> consented = resource == Resources.Graph && !granted0.Contains(SignInScope, StringComparer.OrdinalIgnoreCase)
+            ? [SignInScope, .. granted0]
+            : granted0;
         var specific = requested.Where(s => s != ".default").ToList();
         if (specific.Any(s => !consented.Contains(s, StringComparer.OrdinalIgnoreCase))) return EntraErrors.ConsentRequired(clock, app.ClientId);
         var access = tokens.IssueUserToken(app, user, resource!, consented);

@@ -106,6 +106,25 @@ public sealed class TokenService(TenantState state, TimeProvider clock, SecretRe
             failure = "IDX14100: JWT is not well formed, there are no dots (.).";
             return null;
         }
+        // The header names the algorithm; only the simulator's own is accepted. An unsigned token ("alg":"none") is
+        // refused here by name, before any signature comparison, as a validating resource must.
+        string? alg;
+        try
+        {
+            alg = JsonNode.Parse(FromBase64Url(parts[0]))?["alg"]?.GetValue<string>();
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            failure = "IDX14102: Unable to decode the header.";
+            return null;
+        }
+        if (!string.Equals(alg, "HS256", StringComparison.Ordinal))
+        {
+            failure = string.Equals(alg, "none", StringComparison.OrdinalIgnoreCase)
+                ? "IDX10504: Unable to validate signature, token does not have a signature (alg 'none')."
+                : $"IDX10503: Signature validation failed. The token's algorithm '{alg}' is not the one this tenant signs with.";
+            return null;
+        }
         var expected = Base64Url(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(parts[0] + "." + parts[1])));
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(parts[2])))
         {
@@ -117,9 +136,15 @@ public sealed class TokenService(TenantState state, TimeProvider clock, SecretRe
         {
             claims = JsonNode.Parse(FromBase64Url(parts[1]))!.AsObject();
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
             failure = "IDX14102: Unable to decode the payload.";
+            return null;
+        }
+        if (claims["tid"]?.GetValue<string>() is not { } tid || !string.Equals(tid, state.TenantId, StringComparison.OrdinalIgnoreCase))
+        {
+            // Never reached with a signature made by another simulator (its key differs), but a tenant serves its own tokens only.
+            failure = "Access token validation failure. The token was issued for another tenant.";
             return null;
         }
         var now = clock.GetUtcNow().ToUnixTimeSeconds();

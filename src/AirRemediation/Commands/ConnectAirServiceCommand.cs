@@ -22,9 +22,11 @@ public sealed class ConnectAirServiceCommand : AirCmdlet
     private const string ManagedIdentitySet = "ManagedIdentity";
     private const string AccessTokenSet = "AccessToken";
 
-    /// <summary>Tenant id (GUID) or a verified domain name.</summary>
+    /// <summary>Tenant id (GUID) or a verified domain name. The connection is refused unless Microsoft Graph confirms the
+    /// sign-in belongs to this tenant; with -AccessToken it pins the tenant the token must be of.</summary>
     [Parameter(ParameterSetName = Interactive)]
     [Parameter(ParameterSetName = DeviceCode)]
+    [Parameter(ParameterSetName = AccessTokenSet)]
     [Parameter(ParameterSetName = ClientSecretSet, Mandatory = true)]
     [Parameter(ParameterSetName = CertificateThumbprintSet, Mandatory = true)]
     [Parameter(ParameterSetName = CertificateFileSet, Mandatory = true)]
@@ -90,15 +92,18 @@ public sealed class ConnectAirServiceCommand : AirCmdlet
     [ValidateSet("Global", "USGovernment", "USGovernmentDoD", "China")]
     public string Environment { get; set; } = "Global";
 
-    /// <summary>Graph base address override, e.g. the tenant simulator's http://127.0.0.1:PORT/v1.0.</summary>
+    /// <summary>Graph base address override: the tenant simulator's http://127.0.0.1:PORT/v1.0, or the chosen cloud's own
+    /// Graph host. Any other host is refused before a token is requested.</summary>
     [Parameter]
     public Uri? GraphEndpoint { get; set; }
 
-    /// <summary>Exchange Online base address override (the admin API lives under /adminapi).</summary>
+    /// <summary>Exchange Online base address override (the admin API lives under /adminapi): loopback or the chosen cloud's
+    /// Exchange host only.</summary>
     [Parameter]
     public Uri? ExchangeEndpoint { get; set; }
 
-    /// <summary>Entra authority host override (https), e.g. the tenant simulator's https://127.0.0.1:PORT/.</summary>
+    /// <summary>Entra authority host override (https): the tenant simulator's https://127.0.0.1:PORT/, or the chosen
+    /// cloud's Entra host. Secrets and client assertions are posted nowhere else.</summary>
     [Parameter]
     public Uri? AuthorityHost { get; set; }
 

@@ -3,7 +3,8 @@ using AirRemediation.Infrastructure;
 
 namespace AirRemediation.Commands;
 
-/// <summary>Shows the current sign-in: tenant, identity, method, endpoints, granted permissions and token expiry.</summary>
+/// <summary>Shows the current sign-in: the identity and tenant Microsoft Graph verified (object id), method, endpoints,
+/// granted permissions, directory roles and token expiry.</summary>
 [Cmdlet(VerbsCommon.Get, "AirConnection")]
 [OutputType(typeof(AirConnection))]
 public sealed class GetAirConnectionCommand : AirCmdlet

@@ -6,9 +6,11 @@ internal static class ConnectionMapper
 {
     public static AirConnection ToOutput(AirSession s) => new()
     {
-        TenantId = s.TenantId,
-        Identity = s.Identity,
-        IdentityType = s.IsUser ? "User" : "Application",
+        TenantId = s.Principal.TenantId,
+        Identity = s.Principal.DisplayName,
+        IdentityType = s.Principal.IsUser ? "User" : "Application",
+        ObjectId = s.Principal.ObjectId,
+        VerifiedBy = s.Principal.Source,
         SignInMethod = s.Method.ToString(),
         ClientId = s.ClientId,
         Environment = s.Cloud.Name,
@@ -17,7 +19,8 @@ internal static class ConnectionMapper
         AuthorityHost = s.AuthorityHost,
         GraphPermissions = [.. s.GraphClaims.Roles, .. s.GraphClaims.Scopes],
         ExchangePermissions = s.ExchangeClaims is null ? [] : [.. s.ExchangeClaims.Roles, .. s.ExchangeClaims.Scopes],
-        DirectoryRoles = [.. s.GraphClaims.DirectoryRoleIds.Select(DirectoryRoles.NameOf)],
+        DirectoryRoles = [.. s.Principal.DirectoryRoleIds.Select(DirectoryRoles.NameOf)],
+        DirectoryRolesVerified = s.Principal.DirectoryRolesKnown,
         GraphTokenExpiresOn = s.GraphTokenExpiresOn,
         ExchangeTokenExpiresOn = s.ExchangeTokenExpiresOn,
         ExchangeConnected = s.ExchangeClaims is not null,

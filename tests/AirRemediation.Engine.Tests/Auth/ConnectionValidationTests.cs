@@ -49,17 +49,6 @@ public class ConnectionValidationTests
         Assert.DoesNotContain(token, e.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_access_token_without_an_Exchange_token_connects_to_Graph_only()
-    {
-        var token = TestJwt.Make(new { tid = "tenant-1", upn = "ann@contoso.com", scp = "Mail.ReadWrite", exp = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds() });
-        using var s = await AirSession.ConnectAsync(new ConnectionRequest { Method = SignInMethod.AccessToken, GraphAccessToken = Secure(token) }, default);
-        Assert.Equal("tenant-1", s.TenantId);
-        Assert.Equal("ann@contoso.com", s.Identity);
-        Assert.Null(s.ExchangeClaims);
-        Assert.Contains("-ExchangeAccessToken", s.ExchangeUnavailableReason, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("AADSTS7000215: Invalid client secret provided.", "client secret is not valid")]
     [InlineData("AADSTS700016: Application with identifier 'x' was not found", "no application with this client id")]

@@ -1,0 +1,43 @@
+using AirRemediation.Engine.Actions;
+
+namespace AirRemediation.Engine.Auth;
+
+/// <summary>
+/// Who a session is, as Microsoft Graph confirmed it when the session connected: Graph accepted the session's own token
+/// (only Graph can check its signature) and answered for this object and tenant. Compare <see cref="ObjectId"/> and
+/// <see cref="TenantId"/> (and <see cref="AppId"/> for applications), never display names.
+/// </summary>
+public sealed record VerifiedPrincipal
+{
+    /// <summary>A signed-in user, or an application (service principal or managed identity).</summary>
+    public required ActorKind Kind { get; init; }
+
+    /// <summary>The Entra object id (<c>oid</c>) Graph answered for: the user, or the application's service principal.</summary>
+    public required string ObjectId { get; init; }
+
+    /// <summary>The tenant id <c>GET /organization</c> answered; equal to the token's <c>tid</c> and to -TenantId when given.</summary>
+    public required string TenantId { get; init; }
+
+    /// <summary>For people to read, never to compare: the user's UPN or the application's display name.</summary>
+    public required string DisplayName { get; init; }
+
+    /// <summary>The application (client) id of an application principal; null for a user.</summary>
+    public string? AppId { get; init; }
+
+    /// <summary>Template ids of the tenant-wide directory roles Graph reports; empty when <see cref="DirectoryRolesKnown"/> is false.</summary>
+    public IReadOnlyList<string> DirectoryRoleIds { get; init; } = [];
+
+    /// <summary>False when Graph was not asked or would not say which directory roles the principal holds: treat as none.</summary>
+    public bool DirectoryRolesKnown { get; init; }
+
+    /// <summary>Who vouched for this principal: always "Graph".</summary>
+    public string Source { get; init; } = "Graph";
+
+    /// <summary>When Graph confirmed it (session clock).</summary>
+    public DateTimeOffset VerifiedAt { get; init; }
+
+    public bool IsUser => Kind == ActorKind.User;
+
+    /// <summary>True when Graph verifiably reports one of the approving roles (<see cref="DirectoryRoles.Approvers"/>).</summary>
+    public bool HasApproverRole => DirectoryRolesKnown && DirectoryRoleIds.Any(DirectoryRoles.Approvers.Contains);
+}
