@@ -68,18 +68,39 @@ public sealed class FaultTests
     [Fact]
     public async Task Short_lived_tokens_set_at_runtime_expire()
     {
-        await using var s = await TestTenant.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var s = await TestTenant.StartAsync(o => o.Clock = clock);
         using var admin = TestTenant.Client(s);
         var resp = await admin.PostAsync(s.Http + "_simulator/faults", new StringContent("{\"tokenLifetimeSeconds\":1}", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
         var token = await TestTenant.AppTokenAsync(s);
         var claims = TestTenant.Claims(token);
         Assert.Equal(1, (long)claims["exp"]! - (long)claims["iat"]!);
-        await Task.Delay(1600);
+        clock.Advance(TimeSpan.FromSeconds(1.6));
         using var c = TestTenant.Client(s, token);
         var (status, body, _) = await TestTenant.SendAsync(c, HttpMethod.Get, s.Graph + "/users");
         Assert.Equal(401, status);
         Assert.Equal("Lifetime validation failed, the token is expired.", (string?)body!["error"]!["message"]);
+    }
+
+    [Fact]
+    public async Task Expiring_issued_tokens_refuses_them_and_only_them()
+    {
+        await using var s = await TestTenant.StartAsync();
+        using var admin = TestTenant.Client(s);
+        var old = await TestTenant.AppTokenAsync(s);
+        using (var c = TestTenant.Client(s, old)) Assert.Equal(200, (await TestTenant.SendAsync(c, HttpMethod.Get, s.Graph + "/users")).Status);
+        var resp = await admin.PostAsync(s.Http + "_simulator/expire-tokens", null);
+        Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+        using (var c = TestTenant.Client(s, old))
+        {
+            var (status, body, _) = await TestTenant.SendAsync(c, HttpMethod.Get, s.Graph + "/users");
+            Assert.Equal(401, status);
+            Assert.Equal("Lifetime validation failed, the token is expired.", (string?)body!["error"]!["message"]);
+        }
+        var fresh = await TestTenant.AppTokenAsync(s);
+        Assert.NotEqual(old, fresh);
+        using (var c = TestTenant.Client(s, fresh)) Assert.Equal(200, (await TestTenant.SendAsync(c, HttpMethod.Get, s.Graph + "/users")).Status);
     }
 
     [Theory]
@@ -89,7 +110,8 @@ public sealed class FaultTests
     [InlineData("unparseable")]
     public async Task Storms_throttle_chosen_mailboxes_with_the_chosen_Retry_After_style(string style)
     {
-        await using var s = await TestTenant.StartAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var s = await TestTenant.StartAsync(o => o.Clock = clock);
         using var admin = TestTenant.Client(s);
         var faults = new JsonObject { ["storms"] = new JsonArray(new JsonObject { ["mailboxes"] = new JsonArray("adele@contoso.com"), ["retryAfterSeconds"] = 7, ["retryAfterStyle"] = style, ["durationSeconds"] = 1.5 }) };
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync(s.Http + "_simulator/faults", new StringContent(faults.ToJsonString(), System.Text.Encoding.UTF8, "application/json"))).StatusCode);
@@ -101,12 +123,15 @@ public sealed class FaultTests
         switch (style)
         {
             case "seconds": Assert.Equal("7", header); break;
-            case "httpDate": Assert.True(DateTimeOffset.TryParse(header, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var when) && when > DateTimeOffset.UtcNow); break;
+            case "httpDate": Assert.True(DateTimeOffset.TryParse(header, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var when) && when > clock.GetUtcNow()); break;
             case "missing": Assert.Null(header); break;
             default: Assert.Equal("soon-ish", header); break;
         }
         Assert.Equal(200, (await TestTenant.SendAsync(c, HttpMethod.Get, $"{s.Graph}/users/lynne@contoso.com/messages")).Status);
-        await Task.Delay(1700);
+        // Still storming just before the storm's end, not after it.
+        clock.Advance(TimeSpan.FromSeconds(1.4));
+        Assert.Equal(429, (await TestTenant.SendAsync(c, HttpMethod.Get, $"{s.Graph}/users/adele@contoso.com/messages")).Status);
+        clock.Advance(TimeSpan.FromSeconds(0.2));
         Assert.Equal(200, (await TestTenant.SendAsync(c, HttpMethod.Get, $"{s.Graph}/users/adele@contoso.com/messages")).Status);
     }
 

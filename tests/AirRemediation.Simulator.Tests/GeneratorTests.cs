@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AirRemediation.Simulator.State;
 
 namespace AirRemediation.Simulator.Tests;
@@ -6,15 +5,12 @@ namespace AirRemediation.Simulator.Tests;
 public sealed class GeneratorTests
 {
     [Fact]
-    public async Task Ten_thousand_mailboxes_of_ten_messages_start_fast_and_small()
+    public async Task Ten_thousand_mailboxes_of_ten_messages_start_small()
     {
         GC.Collect();
         var before = GC.GetTotalMemory(true);
-        var sw = Stopwatch.StartNew();
         await using var s = await TestTenant.StartAsync(o => { o.Generate = new Scenario.GeneratorSpec { Mailboxes = 10_000, MessagesPerMailbox = 10, ClusterSize = 500 }; o.Seed = 42; });
-        sw.Stop();
         var after = GC.GetTotalMemory(true);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"start took {sw.Elapsed}");
         Assert.True(after - before < 250L * 1024 * 1024, $"used {(after - before) / 1024 / 1024} MB");
         Assert.Equal(10_000 + 5, s.State.Mailboxes.Count);
 

@@ -200,7 +200,7 @@ public sealed class IdentityTests
     [Fact]
     public async Task Graph_rejects_missing_bad_and_expired_tokens_with_InvalidAuthenticationToken()
     {
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var s = await TestTenant.StartAsync(o => { o.Clock = clock; o.TokenLifetimeSeconds = 60; });
         var token = await TestTenant.AppTokenAsync(s);
         foreach (var auth in new string?[] { null, "Bearer not.a.token", "Bearer " + token })

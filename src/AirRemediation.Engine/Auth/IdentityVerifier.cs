@@ -193,19 +193,7 @@ internal sealed class IdentityVerifier
         using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
-        {
-            string? code = null, message = null;
-            try
-            {
-                if (JsonNode.Parse(text)?["error"] is JsonObject e) { code = (string?)e["code"]; message = (string?)e["message"]; }
-            }
-            catch (JsonException)
-            {
-            }
-            var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
-            throw ServiceErrorClassifier.FromStatus((int)response.StatusCode, code,
-                SecretRedactor.Redact(message ?? $"HTTP {(int)response.StatusCode}"), retryAfter, session.Clock.GetUtcNow());
-        }
+            throw ServiceErrorClassifier.FromResponse(response, text, $"HTTP {(int)response.StatusCode}", session.Clock.GetUtcNow());
         try
         {
             return JsonNode.Parse(text) as JsonObject

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AirRemediation.Engine.Auth;
-using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Http;
 
 namespace AirRemediation.Engine.Graph;
@@ -72,19 +71,7 @@ internal sealed class RulesApi(AirSession session)
         using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
-        {
-            string? code = null, message = null;
-            try
-            {
-                if (JsonNode.Parse(text)?["error"] is JsonObject e) { code = (string?)e["code"]; message = (string?)e["message"]; }
-            }
-            catch (JsonException)
-            {
-            }
-            var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
-            throw ServiceErrorClassifier.FromStatus((int)response.StatusCode, code,
-                SecretRedactor.Redact(message ?? $"Graph answered HTTP {(int)response.StatusCode}."), retryAfter, session.Clock.GetUtcNow());
-        }
+            throw ServiceErrorClassifier.FromResponse(response, text, $"Graph answered HTTP {(int)response.StatusCode}.", session.Clock.GetUtcNow());
         if (string.IsNullOrWhiteSpace(text)) return null;
         try
         {

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using AirRemediation.Engine.Diagnostics;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;
@@ -43,6 +45,25 @@ internal static class ServiceErrorClassifier
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A failed raw Graph answer as a classified exception: the code and message of its <c>error</c> object when the
+    /// body has one (redacted), else <paramref name="fallbackMessage"/>; its Retry-After when present.
+    /// </summary>
+    public static ServiceCallException FromResponse(HttpResponseMessage response, string body, string fallbackMessage, DateTimeOffset now)
+    {
+        string? code = null, message = null;
+        try
+        {
+            if (JsonNode.Parse(body)?["error"] is JsonObject e) { code = (string?)e["code"]; message = (string?)e["message"]; }
+        }
+        catch (JsonException)
+        {
+            // Not JSON (an HTML error page, an empty or NUL-filled body): the status decides alone.
+        }
+        var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
+        return FromStatus((int)response.StatusCode, code, SecretRedactor.Redact(message ?? fallbackMessage), retryAfter, now);
     }
 
     public static ServiceCallException FromStatus(int status, string? code, string message, string? retryAfterHeader, DateTimeOffset now, Exception? inner = null)

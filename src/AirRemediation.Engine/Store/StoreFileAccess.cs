@@ -36,9 +36,8 @@ internal static class StoreFileAccess
             {
                 if (!File.Exists(file))
                 {
-                    // Created with its final mode in one step, so there is no moment in which others could open it.
-                    if (file == path) new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile }).Dispose();
-                    continue;
+                    if (file != path || CreateOwnerOnly(file)) continue;
+                    // Another opener created it between the check and the create: checked below like any existing file.
                 }
                 var mode = File.GetUnixFileMode(file);
                 if ((mode & WritableByOthers) != 0)
@@ -49,6 +48,24 @@ internal static class StoreFileAccess
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw SqliteErrors.MapIo(e, path);
+        }
+    }
+
+    /// <summary>
+    /// Creates the file with its final mode in one step, so there is no moment in which others could open it. False when
+    /// it appeared meanwhile (two runbooks opening one new store at once): the loser uses the winner's file.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static bool CreateOwnerOnly(string file)
+    {
+        try
+        {
+            new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile }).Dispose();
+            return true;
+        }
+        catch (IOException) when (File.Exists(file))
+        {
+            return false;
         }
     }
 

@@ -40,6 +40,8 @@ public sealed class AdminEndpoints(SimulatorContext sim)
                 }
                 sim.Faults.Replace(next);
                 return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Faults.Settings, ScenarioLoader.Json));
+            case ("POST", "expire-tokens"):
+                return ApiResponse.Json(200, new JsonObject { ["expired"] = sim.Tokens.ExpireIssuedTokens() });
             case ("POST", "device-code-user"):
             {
                 // Which user approves the next device code sign-in: tests play several people signing in.

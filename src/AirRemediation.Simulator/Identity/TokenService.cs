@@ -76,7 +76,27 @@ public sealed class TokenService(TenantState state, TimeProvider clock, SecretRe
         var sig = Base64Url(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(header + "." + payload)));
         var token = header + "." + payload + "." + sig;
         secrets.Add(SecretKind.AccessToken, token);
+        issued[token] = 0;
         return token;
+    }
+
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> issued = new(StringComparer.Ordinal);
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> expiredEarly = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every access token issued so far reads as expired from now on, as if its lifetime had passed; tokens issued
+    /// afterwards are unaffected. Lets an out-of-process test make a client renew without waiting for real time.
+    /// </summary>
+    public int ExpireIssuedTokens()
+    {
+        var n = 0;
+        foreach (var token in issued.Keys)
+        {
+            expiredEarly[token] = 0;
+            issued.TryRemove(token, out _);
+            n++;
+        }
+        return n;
     }
 
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, AccessPrincipal> validated = new(StringComparer.Ordinal);
@@ -85,6 +105,11 @@ public sealed class TokenService(TenantState state, TimeProvider clock, SecretRe
     public AccessPrincipal? Validate(string token, out string failure)
     {
         failure = "";
+        if (expiredEarly.ContainsKey(token))
+        {
+            failure = "Lifetime validation failed, the token is expired.";
+            return null;
+        }
         // Signature checks are cached per token; lifetime is checked on every call.
         if (validated.TryGetValue(token, out var known))
         {

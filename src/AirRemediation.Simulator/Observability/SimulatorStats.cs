@@ -67,6 +67,7 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["requests"] = Interlocked.Read(ref s.Requests),
                 ["throttled"] = Interlocked.Read(ref s.Throttled),
                 ["maxConcurrency"] = Volatile.Read(ref s.MaxConcurrency),
+                ["currentConcurrency"] = Volatile.Read(ref s.CurrentConcurrency),
                 ["earlyRetries"] = Interlocked.Read(ref s.EarlyRetries),
             };
         }
@@ -119,6 +120,8 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["unauthorized"] = Interlocked.Read(ref Unauthorized),
                 ["forbidden"] = Interlocked.Read(ref Forbidden),
                 ["moves"] = totalMoves,
+                // Mailbox requests being served at this moment (a test proves a stopped client left nothing running).
+                ["inFlight"] = Mailboxes.ToArray().Sum(p => Volatile.Read(ref p.Value.CurrentConcurrency)),
                 ["maxMailboxConcurrency"] = Mailboxes.ToArray().Select(p => p.Value).Select(v => Volatile.Read(ref v.MaxConcurrency)).DefaultIfEmpty(0).Max(),
             },
             ["mailboxes"] = mailboxes,

@@ -512,6 +512,26 @@ public sealed class SqliteActionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Openers_racing_to_create_one_new_store_all_succeed()
+    {
+        // Two runbooks started together on a fresh machine both find no store file; the loser of the create must use
+        // the winner's file, not fail with "already exists". Many rounds of 8 openers released by one barrier.
+        for (var round = 0; round < 40; round++)
+        {
+            var path = Path.Combine(_dir.Path, $"race-{round}", "actions.db");
+            using var start = new Barrier(8);
+            var openers = Enumerable.Range(0, 8).Select(_ => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                StoreFileAccess.Prepare(path);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+            await Task.WhenAll(openers);
+            Assert.True(File.Exists(path));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
+
+    [Fact]
     public async Task A_store_file_others_can_write_is_refused_with_the_fix()
     {
         if (OperatingSystem.IsWindows()) return;
