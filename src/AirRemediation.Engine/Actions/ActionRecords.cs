@@ -36,8 +36,13 @@ public sealed record ActionRecord
     public required DateTimeOffset UpdatedAt { get; init; }
     /// <summary>Identity name (UPN or app id) of whoever proposed or directly ran the action. Never a credential.</summary>
     public required string ProposedBy { get; init; }
+    /// <summary>Verified identity of the proposer, <c>objectId@tenantId</c> (null in stores written before identities were verified).
+    /// Four-eyes compares this, never the display name.</summary>
+    public string? ProposerId { get; init; }
     /// <summary>Identity name of whoever approved or denied it.</summary>
     public string? ApprovedBy { get; init; }
+    /// <summary>Verified identity of whoever approved it, <c>objectId@tenantId</c>.</summary>
+    public string? ApproverId { get; init; }
     /// <summary>When it was approved, denied or expired.</summary>
     public DateTimeOffset? DecidedAt { get; init; }
     /// <summary>When a pending action stops being approvable.</summary>
@@ -112,4 +117,14 @@ public sealed record AuditRecord
     public required string PrevHash { get; init; }
     /// <summary>Lowercase hex SHA-256 over the canonical form of this entry including <see cref="PrevHash"/>.</summary>
     public required string Hash { get; init; }
+    /// <summary>Canonical form the hash was computed with: 1 (before verified identities and pins) or 2.</summary>
+    public int Format { get; init; } = 1;
+    /// <summary>Format 2: the verified identity of the actor (<c>objectId@tenantId</c>).</summary>
+    public string? ActorId { get; init; }
+    /// <summary>Format 2, action entries: the hash of everything that decides what the action does (see <c>ContentPin</c>)
+    /// at the time of the entry. Approving pins it; every run compares the stored action with it.</summary>
+    public string? Pin { get; init; }
+    /// <summary>Format 2, entries that end a run: the hash of the action's items (keys, targets, states, data, before and
+    /// after), so the undo data cannot be changed quietly.</summary>
+    public string? ItemsPin { get; init; }
 }

@@ -9,8 +9,26 @@ using AirRemediation.Engine.Store;
 
 namespace AirRemediation.Engine.Approvals;
 
-/// <summary>An action that may be approved by this session, and what it will do, described from its checked parameters.</summary>
-public sealed record ApprovalCandidate(ActionRecord Action, string Description);
+/// <summary>
+/// An action this session may approve, and what it will do, described from its checked parameters. Only
+/// <see cref="DecisionService.EnsureApprovableAsync"/> makes one, so nothing can approve without the checks.
+/// </summary>
+public sealed class ApprovalCandidate
+{
+    internal ApprovalCandidate(ActionRecord action, string description, string pin)
+    {
+        Action = action;
+        Description = description;
+        Pin = pin;
+    }
+
+    public ActionRecord Action { get; }
+
+    public string Description { get; }
+
+    /// <summary>The content pin that was checked; the approval is recorded only while the stored action still has it.</summary>
+    internal string Pin { get; }
+}
 
 /// <summary>
 /// The decisions on the queue: approve (four-eyes, role, expiry; then run through the same pipeline as the direct
@@ -42,6 +60,7 @@ public static class DecisionService
         try
         {
             request = kind.Revalidate(action, store.Clock.GetUtcNow());
+            await PinCheck.EnsureAsync(store, action, items: false, ct).ConfigureAwait(false);
         }
         catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
         {
@@ -49,19 +68,22 @@ public static class DecisionService
             throw;
         }
         var description = DisplayText.Safe(kind.Describe(request)) + (action.InvestigationId is null ? "" : $" (alert {DisplayText.Safe(action.InvestigationId)})");
-        return new ApprovalCandidate(action, description);
+        return new ApprovalCandidate(action, description, ContentPin.Of(action));
     }
 
     /// <summary>
     /// Approves an action checked by <see cref="EnsureApprovableAsync"/> and runs it. Exactly one of several racing approvers
     /// wins; the others are told who did. The outcome is posted as a comment on the source alert.
     /// </summary>
-    public static async Task<RunSummary> ApproveAsync(AirSession session, ActionRecord action, string? comment, RunSink sink, CancellationToken ct)
+    public static async Task<RunSummary> ApproveAsync(AirSession session, ApprovalCandidate candidate, string? comment, RunSink sink, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(candidate);
+        var action = candidate.Action;
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var who = AuditContexts.For(session, comment);
         var approved = await store.TryTransitionAsync(action.Id, [ActionState.Pending], ActionState.Approved, who,
-            new ActionChanges { ApprovedBy = session.Identity, DecidedAt = store.Clock.GetUtcNow() }, ct).ConfigureAwait(false);
+            new ActionChanges { ApprovedBy = session.Identity, ApproverId = session.Principal.Key, DecidedAt = store.Clock.GetUtcNow(), ExpectedPin = candidate.Pin },
+            ct).ConfigureAwait(false);
         if (!approved.Succeeded)
         {
             if (approved.Outcome == TransitionOutcome.Expired)
@@ -98,16 +120,49 @@ public static class DecisionService
         return denied;
     }
 
-    /// <summary>Sets the store's approval policy; only an approver may change who approves.</summary>
+    /// <summary>
+    /// Sets the store's approval policy. Only a Security Administrator or Global Administrator may; application approvers
+    /// are app ids (GUIDs), never names; turning self-approval on takes two of them: the first asks, a second confirms.
+    /// Every change is in the trail and announced as a warning.
+    /// </summary>
     public static async Task<ApprovalPolicy> SetPolicyAsync(AirSession session, bool? allowSelfApproval, IReadOnlyList<string>? appApprovers, CancellationToken ct)
     {
+        var apps = appApprovers?.Select(a => a.Trim()).ToList();
+        foreach (var a in apps ?? [])
+        {
+            if (!Guid.TryParse(a, out _))
+                throw new AirException(AirErrorKind.InvalidInput,
+                    $"-AppApprover '{DisplayText.Safe(a)}' is not an application (client) id: give the app id GUID. Names are not accepted, because anyone can register an app with any name.");
+        }
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
-        ApprovalRules.EnsureApprover(session, await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false), "change the approval policy of");
+        ApprovalRules.EnsurePolicyAdministrator(session);
         var who = AuditContexts.For(session);
-        if (allowSelfApproval is { } self)
-            await store.SetSettingAsync(StoreSettings.AllowSelfApproval, self ? "true" : "false", who, ct).ConfigureAwait(false);
-        if (appApprovers is not null)
-            await store.SetSettingAsync(StoreSettings.AppApprovers, appApprovers.Count == 0 ? null : string.Join(",", appApprovers), who, ct).ConfigureAwait(false);
+        var me = session.Principal.Key;
+        if (allowSelfApproval == true && await store.GetSettingAsync(StoreSettings.AllowSelfApproval, ct).ConfigureAwait(false) != "true")
+        {
+            var requested = await store.GetSettingAsync(StoreSettings.SelfApprovalRequestedBy, ct).ConfigureAwait(false);
+            if (requested is null || string.Equals(requested, me, StringComparison.OrdinalIgnoreCase))
+            {
+                await store.SetSettingAsync(StoreSettings.SelfApprovalRequestedBy, me, who with { Reason = "asks to allow self-approval; a second Security Administrator or Global Administrator must confirm" }, ct).ConfigureAwait(false);
+                AirLog.Current.Warning($"Self-approval is NOT on yet: {session.Identity} asked for it, and a second Security Administrator or Global Administrator must confirm with Set-AirApprovalPolicy -AllowSelfApproval $true.");
+            }
+            else
+            {
+                await store.SetSettingAsync(StoreSettings.AllowSelfApproval, "true", who with { Reason = $"confirmed by a second administrator (asked by {requested})" }, ct).ConfigureAwait(false);
+                await store.SetSettingAsync(StoreSettings.SelfApprovalRequestedBy, null, who, ct).ConfigureAwait(false);
+                AirLog.Current.Warning($"Approval policy of {store.Location} changed by {session.Identity}: self-approval is now ON (four-eyes is off for this store).");
+            }
+        }
+        else if (allowSelfApproval == false)
+        {
+            await store.SetSettingAsync(StoreSettings.AllowSelfApproval, "false", who, ct).ConfigureAwait(false);
+            await store.SetSettingAsync(StoreSettings.SelfApprovalRequestedBy, null, who, ct).ConfigureAwait(false);
+        }
+        if (apps is not null)
+        {
+            await store.SetSettingAsync(StoreSettings.AppApprovers, apps.Count == 0 ? null : string.Join(",", apps), who, ct).ConfigureAwait(false);
+            AirLog.Current.Warning($"Approval policy of {store.Location} changed by {session.Identity}: application approvers are now {(apps.Count == 0 ? "none" : string.Join(", ", apps))}.");
+        }
         return await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false);
     }
 

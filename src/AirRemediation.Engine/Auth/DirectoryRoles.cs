@@ -29,6 +29,10 @@ public static class DirectoryRoles
     public static IReadOnlySet<string> Approvers { get; } =
         new HashSet<string>([GlobalAdministrator, SecurityAdministrator, SecurityOperator], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Who may change the approval policy (who approves, self-approval): Security Administrator or Global Administrator.</summary>
+    public static IReadOnlySet<string> PolicyAdministrators { get; } =
+        new HashSet<string>([GlobalAdministrator, SecurityAdministrator], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>A readable role name, or the id itself for roles this table does not know.</summary>
     public static string NameOf(string roleTemplateId) =>
         Names.TryGetValue(roleTemplateId, out var n) ? n : roleTemplateId;

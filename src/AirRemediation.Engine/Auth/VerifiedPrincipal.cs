@@ -38,6 +38,12 @@ public sealed record VerifiedPrincipal
 
     public bool IsUser => Kind == ActorKind.User;
 
+    /// <summary>What the store records and four-eyes compares: <c>objectId@tenantId</c>, lowercase.</summary>
+    public string Key => (ObjectId + "@" + TenantId).ToLowerInvariant();
+
+    /// <summary>True when Graph verifiably reports Security Administrator or Global Administrator (who may change the approval policy).</summary>
+    public bool HasPolicyRole => DirectoryRolesKnown && DirectoryRoleIds.Any(DirectoryRoles.PolicyAdministrators.Contains);
+
     /// <summary>True when Graph verifiably reports one of the approving roles (<see cref="DirectoryRoles.Approvers"/>).</summary>
     public bool HasApproverRole => DirectoryRolesKnown && DirectoryRoleIds.Any(DirectoryRoles.Approvers.Contains);
 }

@@ -71,6 +71,15 @@ internal static class ActionPipeline
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var run = new RunContext(session, store, kind, sink, AuditContexts.For(session));
         var work = kind.Open(run, await RevalidateAsync(run, kind, action, ct).ConfigureAwait(false));
+        try
+        {
+            await PinCheck.EnsureApprovalHoldsAsync(store, action, ct).ConfigureAwait(false);
+        }
+        catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
+        {
+            await AuditTamperAsync(run, action, e, ct).ConfigureAwait(false);
+            throw;
+        }
         await work.PrepareAsync(ct).ConfigureAwait(false);
         await TakeOverAsync(run, action, ct).ConfigureAwait(false);
         return await RunLoop.ExecuteAsync(run, work, [], null, null, ct).ConfigureAwait(false);
@@ -86,6 +95,8 @@ internal static class ActionPipeline
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var run = new RunContext(session, store, kind, sink, AuditContexts.For(session)) { Original = original };
         var key = "Undo:" + original.Id;
+        // What undo re-creates comes from the original's items: they must be what its run wrote, and the original what was run.
+        await RevalidateAsync(run, kind, original, ct, items: true).ConfigureAwait(false);
         var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
         if (previous is { State: ActionState.Running or ActionState.Cancelled })
         {
@@ -144,11 +155,13 @@ internal static class ActionPipeline
     }
 
     /// <summary>The stored request, re-checked; a refusal for tampering is written to the audit trail before it is thrown.</summary>
-    private static async Task<ActionRequest> RevalidateAsync(RunContext run, RemediationKind kind, ActionRecord action, CancellationToken ct)
+    private static async Task<ActionRequest> RevalidateAsync(RunContext run, RemediationKind kind, ActionRecord action, CancellationToken ct, bool items = false)
     {
         try
         {
-            return kind.Revalidate(action, run.Clock.GetUtcNow());
+            var request = kind.Revalidate(action, run.Clock.GetUtcNow());
+            await PinCheck.EnsureAsync(run.Store, action, items, ct).ConfigureAwait(false);
+            return request;
         }
         catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
         {

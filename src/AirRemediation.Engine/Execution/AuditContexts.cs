@@ -9,5 +9,5 @@ internal static class AuditContexts
 {
     public static AuditContext For(AirSession session, string? reason = null) =>
         new(session.Identity, session.IsUser ? ActorKind.User : ActorKind.App,
-            $"{session.Method}; tenant {session.TenantId}; client {session.ClientId ?? "n/a"}", reason);
+            $"{session.Method}; tenant {session.TenantId}; client {session.ClientId ?? "n/a"}", reason, ActorId: session.Principal.Key);
 }

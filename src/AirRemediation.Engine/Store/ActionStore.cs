@@ -44,6 +44,7 @@ public abstract class ActionStore : IActionStore
         ActionStateMachine.EnsureCreate(action.InitialState);
         // The proposer is an identity name the module writes; parameters and summary carry attacker-written text and are not guarded.
         SecretGuard.Ensure(action.ProposedBy, "proposer name");
+        SecretGuard.Ensure(action.ProposerId ?? who.ActorId, "proposer id");
         if (action.InitialState == ActionState.Running && action.Lease is null)
             throw new AirException(AirErrorKind.InvalidInput, "An action created to run directly needs the lease of the session that runs it.");
         StoreChecks.ValidateLease(action.Lease);
@@ -60,6 +61,7 @@ public abstract class ActionStore : IActionStore
             CreatedAt = now,
             UpdatedAt = now,
             ProposedBy = action.ProposedBy ?? who.Actor,
+            ProposerId = action.ProposerId ?? who.ActorId,
             ExpiresAt = action.ExpiresAt,
             InvestigationId = action.InvestigationId,
             EvidenceKey = action.EvidenceKey,
@@ -73,7 +75,8 @@ public abstract class ActionStore : IActionStore
             Version = 1,
         };
         return backend.InsertActionAsync(new ActionInsert(Build,
-            rec => new AuditDraft(rec.Id, now, who, who.Event ?? ActionStateMachine.CreateEventName(rec.State), null, rec.State, who.Reason),
+            rec => new AuditDraft(rec.Id, now, who, who.Event ?? ActionStateMachine.CreateEventName(rec.State), null, rec.State, who.Reason,
+                ContentPin.Of(rec)),
             action.EvidenceKey, action.DedupeKey, action.DedupeSince, related), cancellationToken);
     }
 
@@ -110,7 +113,7 @@ public abstract class ActionStore : IActionStore
     }
 
     /// <inheritdoc/>
-    public Task<TransitionResult> TryTransitionAsync(string actionId, IReadOnlyCollection<ActionState> expectedFrom, ActionState to,
+    public async Task<TransitionResult> TryTransitionAsync(string actionId, IReadOnlyCollection<ActionState> expectedFrom, ActionState to,
         AuditContext who, ActionChanges? changes = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actionId);
@@ -123,9 +126,15 @@ public abstract class ActionStore : IActionStore
         if (to == ActionState.Running && changes.Lease is null)
             throw new AirException(AirErrorKind.InvalidInput, $"Action {id} can only be run under a lease; pass the session's lease.", id);
         StoreChecks.ValidateLease(changes.Lease);
+        SecretGuard.Ensure(changes.ApproverId ?? who.ActorId, "approver id");
         EnsureOpen(cancellationToken);
+        // A run that ends pins its items (the undo data) in the trail; read before the write, while the run's lease still
+        // keeps every other writer away from them.
+        string? itemsPin = to is ActionState.Completed or ActionState.PartiallyCompleted or ActionState.Failed
+            ? await ContentPin.OfItemsAsync(backend.GetItemsAsync(id, new ItemQuery(), cancellationToken), cancellationToken).ConfigureAwait(false)
+            : null;
 
-        return backend.UpdateActionAsync(id, withCounts: true, (cur, counts) =>
+        return await backend.UpdateActionAsync(id, withCounts: true, (cur, counts) =>
         {
             if (cur is null) return new ActionUpdate<TransitionResult>(new TransitionResult(TransitionOutcome.NotFound, null, to, id));
             var now = Clock.GetUtcNow();
@@ -139,6 +148,7 @@ public abstract class ActionStore : IActionStore
                 State = to,
                 UpdatedAt = now,
                 ApprovedBy = changes.ApprovedBy ?? (byPerson ? who.Actor : cur.ApprovedBy),
+                ApproverId = changes.ApproverId ?? (to == ActionState.Approved && decision ? who.ActorId : cur.ApproverId),
                 DecidedAt = changes.DecidedAt ?? (decision ? now : cur.DecidedAt),
                 Summary = changes.Summary ?? cur.Summary,
                 Counts = counts,
@@ -147,9 +157,10 @@ public abstract class ActionStore : IActionStore
                 LeaseExpiresAt = to == ActionState.Running ? now + changes.Lease!.Duration : null,
                 Version = cur.Version + 1,
             };
-            var audit = new AuditDraft(id, now, who, who.Event ?? ActionStateMachine.EventName(cur.State, to), cur.State, to, reason);
+            var audit = new AuditDraft(id, now, who, who.Event ?? ActionStateMachine.EventName(cur.State, to), cur.State, to, reason,
+                ContentPin.Of(next), itemsPin);
             return new ActionUpdate<TransitionResult>(new TransitionResult(TransitionOutcome.Succeeded, next, to, id), next, audit);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     // ---------------------------------------------------------------- leases
@@ -278,10 +289,32 @@ public abstract class ActionStore : IActionStore
     }
 
     /// <inheritdoc/>
-    public Task<AuditVerification> VerifyAuditTrailAsync(CancellationToken cancellationToken = default)
+    public Task<AuditVerification> VerifyAuditTrailAsync(CancellationToken cancellationToken = default) =>
+        VerifyAuditTrailAsync(null, cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<AuditVerification> VerifyAuditTrailAsync(string? expectedHead, CancellationToken cancellationToken = default)
     {
+        var anchor = expectedHead is null ? ((long, string)?)null : AuditAnchor.Parse(expectedHead);
         EnsureOpen(cancellationToken);
-        return backend.VerifyAsync(() => new AuditChainVerifier(), cancellationToken);
+        AuditChainVerifier? last = null;
+        var result = await backend.VerifyAsync(() => last = new AuditChainVerifier(anchor), cancellationToken).ConfigureAwait(false);
+        if (!result.IsValid || last is null) return result;
+        // The items of every run that ended are hashed again and compared with the pin its last run's end wrote.
+        foreach (var (actionId, seq, pin) in last.ItemPins)
+        {
+            var now = await ContentPin.OfItemsAsync(backend.GetItemsAsync(actionId, new ItemQuery(), cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(now, pin, StringComparison.Ordinal))
+                return result with
+                {
+                    IsValid = false,
+                    Problem = AuditProblem.ContentMismatch,
+                    BrokenSeq = seq,
+                    BrokenActionId = actionId,
+                    Message = $"The items of action {actionId} (its undo data) do not match what audit entry {seq} pinned when its run ended: they were changed outside AirRemediation.",
+                };
+        }
+        return result;
     }
 
     // ---------------------------------------------------------------- settings

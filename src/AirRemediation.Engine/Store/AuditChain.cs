@@ -15,6 +15,9 @@ namespace AirRemediation.Engine.Store;
 /// <c>v</c> (always "air-audit-1"), <c>seq</c> (decimal), <c>actionId</c>, <c>at</c> (UTC, <c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>),
 /// <c>actor</c>, <c>actorKind</c> (User/App), <c>signIn</c>, <c>event</c>, <c>from</c>, <c>to</c> (state names), <c>reason</c>,
 /// <c>prev</c> (previous hash). Hash = lowercase hex SHA-256 of that text. The first entry's prev is 64 zeros.
+/// Format 2 (every entry this version writes) has <c>v</c> "air-audit-2" and adds, before <c>prev</c>: <c>actorId</c>
+/// (the verified identity), <c>pin</c> (the action's content pin) and <c>itemsPin</c> (the items' pin at the end of a
+/// run), so the trail covers every field that decides what runs. Format 1 entries of older stores still verify.
 /// </remarks>
 public static class AuditChain
 {
@@ -33,7 +36,7 @@ public static class AuditChain
     public static string Canonical(AuditRecord r)
     {
         var sb = new StringBuilder(256);
-        Field(sb, "v", "air-audit-1");
+        Field(sb, "v", r.Format == 1 ? "air-audit-1" : "air-audit-" + r.Format.ToString(CultureInfo.InvariantCulture));
         Field(sb, "seq", r.Seq.ToString(CultureInfo.InvariantCulture));
         Field(sb, "actionId", r.ActionId);
         Field(sb, "at", FormatTime(r.At));
@@ -44,6 +47,12 @@ public static class AuditChain
         Field(sb, "from", r.FromState?.ToString());
         Field(sb, "to", r.ToState?.ToString());
         Field(sb, "reason", r.Reason);
+        if (r.Format != 1)
+        {
+            Field(sb, "actorId", r.ActorId);
+            Field(sb, "pin", r.Pin);
+            Field(sb, "itemsPin", r.ItemsPin);
+        }
         Field(sb, "prev", r.PrevHash);
         return sb.ToString();
     }
@@ -68,6 +77,10 @@ public static class AuditChain
         FromState = draft.From,
         ToState = draft.To,
         Reason = draft.Reason,
+        Format = 2,
+        ActorId = draft.Who.ActorId,
+        Pin = draft.Pin,
+        ItemsPin = draft.ItemsPin,
         PrevHash = prevHash,
         Hash = "",
     });
@@ -119,9 +132,18 @@ public static class AuditChain
 /// stored state with the state its audit entries end in, which catches an action row edited outside AirRemediation
 /// (e.g. a Denied action set to Approved with plain SQL).
 /// </summary>
-public sealed class AuditChainVerifier
+public sealed class AuditChainVerifier((long Seq, string Hash)? expectedHead = null)
 {
     private readonly Dictionary<string, (long Seq, ActionState State)> _lastState = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Seq, string Pin)> _firstPin = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Seq, string Pin)> _lastItemsPin = new(StringComparer.Ordinal);
+
+    public AuditChainVerifier() : this(null)
+    {
+    }
+
+    /// <summary>Per action whose run ended: the last entry that pinned its items, and that pin (checked by the store front).</summary>
+    public IEnumerable<(string ActionId, long Seq, string Pin)> ItemPins => _lastItemsPin.Select(p => (p.Key, p.Value.Seq, p.Value.Pin));
     private long _expectedSeq = 1;
     private string _prev = AuditChain.Genesis;
     private long _count;
@@ -152,10 +174,22 @@ public sealed class AuditChainVerifier
             return Fail(AuditProblem.HashMismatch, r.Seq, r.ActionId,
                 $"Audit entry {r.Seq}{OfAction(r.ActionId)} was modified: its hash does not match its content.");
         }
+        if (expectedHead is { } head && r.Seq == head.Seq && !string.Equals(r.Hash, head.Hash, StringComparison.Ordinal))
+        {
+            return Fail(AuditProblem.AnchorMismatch, r.Seq, r.ActionId,
+                $"Audit entry {r.Seq}{OfAction(r.ActionId)} is not the entry the expected head names (its hash is {r.Hash[..12]}…, the head says {head.Hash[..12]}…): the trail was rewritten since that head was taken.");
+        }
+        if (_tableHead is { } th && r.Seq == th.Seq && !string.Equals(r.Hash, th.Hash, StringComparison.Ordinal))
+        {
+            return Fail(AuditProblem.HeadMismatch, r.Seq, r.ActionId,
+                $"The trail's head names entry {th.Seq} with another hash than the entry has: the head or the entry was changed.");
+        }
         if (r.ActionId is not null && r.ToState is { } to)
         {
             _lastState[r.ActionId] = (r.Seq, to);
         }
+        if (r.ActionId is not null && r.Pin is { } pin) _firstPin.TryAdd(r.ActionId, (r.Seq, pin));
+        if (r.ActionId is not null && r.ItemsPin is { } items) _lastItemsPin[r.ActionId] = (r.Seq, items);
         _prev = r.Hash;
         _expectedSeq++;
         _count++;
@@ -184,11 +218,35 @@ public sealed class AuditChainVerifier
             return Fail(AuditProblem.ActionStateMismatch, last.Seq, a.Id,
                 $"Action {a.Id} is {a.State} in the store, but its audit trail ends in {last.State} (entry {last.Seq}): the action was changed outside AirRemediation.");
         }
+        if (_firstPin.TryGetValue(a.Id, out var pinned) && !string.Equals(ContentPin.Of(a), pinned.Pin, StringComparison.Ordinal))
+        {
+            return Fail(AuditProblem.ContentMismatch, pinned.Seq, a.Id,
+                $"Action {a.Id}'s content (kind, parameters, proposer, expiry, alert) does not match what audit entry {pinned.Seq} pinned: the action was changed outside AirRemediation.");
+        }
         return true;
     }
 
-    /// <summary>The outcome so far.</summary>
-    public AuditVerification Result() => _broken ?? new AuditVerification
+    /// <summary>
+    /// Azure Table: the chain head entity, read before the entries. The entry it names must be in the trail with its hash
+    /// (entries appended after it by other writers are fine); otherwise entries were deleted from the end, or the head moved.
+    /// </summary>
+    public void ExpectTableHead(long seq, string hash) => _tableHead = (seq, hash);
+
+    private (long Seq, string Hash)? _tableHead;
+
+    /// <summary>The outcome so far; with an expected head, a trail that ends before it was truncated.</summary>
+    public AuditVerification Result()
+    {
+        if (_broken is null && expectedHead is { } head && head.Seq > _expectedSeq - 1)
+            Fail(AuditProblem.AnchorMismatch, head.Seq, null,
+                $"Audit entry {head.Seq}, which the expected head names, is not in the trail (it ends at entry {_expectedSeq - 1}): entries were deleted from the end.");
+        if (_broken is null && _tableHead is { } th && th.Seq > _expectedSeq - 1)
+            Fail(AuditProblem.HeadMismatch, th.Seq, null,
+                $"The trail's head names entry {th.Seq}, but the trail ends at entry {_expectedSeq - 1}: entries were deleted from the end.");
+        return ResultSoFar();
+    }
+
+    private AuditVerification ResultSoFar() => _broken ?? new AuditVerification
     {
         IsValid = true,
         Count = _count,

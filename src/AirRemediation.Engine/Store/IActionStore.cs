@@ -89,6 +89,13 @@ public interface IActionStore : IAsyncDisposable
     /// <summary>Recomputes the hash chain and names the first broken entry.</summary>
     Task<AuditVerification> VerifyAuditTrailAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Verifies the trail as <see cref="VerifyAuditTrailAsync(CancellationToken)"/> does and, with <paramref name="expectedHead"/>
+    /// (<c>seq:hash</c> kept outside the store), that the entry it names is still there unchanged; also checks every
+    /// action's content and items against the pins in its trail.
+    /// </summary>
+    Task<AuditVerification> VerifyAuditTrailAsync(string? expectedHead, CancellationToken cancellationToken = default);
+
     /// <summary>A setting's value, or null.</summary>
     Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default);
 

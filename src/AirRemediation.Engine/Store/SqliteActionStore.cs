@@ -114,6 +114,19 @@ public sealed class SqliteActionStore : ActionStore
             }
             tx.Commit();
         }
+        if (version == 1)
+        {
+            using var tx = c.BeginTransaction();
+            if (Scalar(c, tx, "PRAGMA user_version;") == 1)
+            {
+                using var migrate = c.CreateCommand();
+                migrate.Transaction = tx;
+                migrate.CommandText = SqliteSchema.MigrateFrom1;
+                migrate.ExecuteNonQuery();
+            }
+            tx.Commit();
+            version = SqliteSchema.Version;
+        }
         if (version > SqliteSchema.Version)
             throw new AirException(AirErrorKind.StoreUnavailable,
                 $"The action store '{path}' was written by a newer version of AirRemediation (store schema {version}; this version understands {SqliteSchema.Version}). Update the module.", path);

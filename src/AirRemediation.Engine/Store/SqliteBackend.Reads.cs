@@ -11,15 +11,16 @@ internal sealed partial class SqliteBackend
     private const string ActionColumns =
         "id, kind, state, created_at, updated_at, proposed_by, approved_by, decided_at, expires_at, investigation_id, evidence_key, " +
         "dedupe_key, parameters_json, summary, related_action_id, c_planned, c_in_progress, c_done, c_already, c_failed, c_skipped, " +
-        "lease_owner, lease_expires_at, version";
+        "lease_owner, lease_expires_at, version, proposer_id, approver_id";
 
     private const string ActionValues =
         "$id, $kind, $state, $created, $updated, $by, $ab, $da, $exp, $inv, $ev, $dd, $params, $summary, $rel, " +
-        "$c0, $c1, $c2, $c3, $c4, $c5, $lo, $le, $v";
+        "$c0, $c1, $c2, $c3, $c4, $c5, $lo, $le, $v, $pid, $aid";
 
     private const string ItemColumns = "action_id, seq, key, target, state, reason, attempts, data_json, before_json, after_json, updated_at";
 
-    private const string AuditColumns = "seq, action_id, at, actor, actor_kind, sign_in, event, from_state, to_state, reason, prev_hash, hash";
+    private const string AuditColumns = "seq, action_id, at, actor, actor_kind, sign_in, event, from_state, to_state, reason, prev_hash, hash, " +
+        "format, actor_id, pin, items_pin";
 
     private const string CountSql = "SELECT state, count(*) FROM items WHERE action_id = $a GROUP BY state;";
 
@@ -79,6 +80,8 @@ internal sealed partial class SqliteBackend
         P(cmd, "$lo", a.LeaseOwner);
         P(cmd, "$le", Ticks(a.LeaseExpiresAt));
         P(cmd, "$v", a.Version);
+        P(cmd, "$pid", a.ProposerId);
+        P(cmd, "$aid", a.ApproverId);
     }
 
     private T ParseEnum<T>(string s) where T : struct, Enum =>
@@ -112,6 +115,8 @@ internal sealed partial class SqliteBackend
         LeaseOwner = Str(r, 21),
         LeaseExpiresAt = FromTicks(r, 22),
         Version = r.GetInt64(23),
+        ProposerId = Str(r, 24),
+        ApproverId = Str(r, 25),
     };
 
     private ItemRecord ReadItem(SqliteDataReader r) => new()
@@ -154,6 +159,10 @@ internal sealed partial class SqliteBackend
             Reason = Str(r, 9),
             PrevHash = r.GetString(10),
             Hash = r.GetString(11),
+            Format = r.GetInt32(12),
+            ActorId = Str(r, 13),
+            Pin = Str(r, 14),
+            ItemsPin = Str(r, 15),
         };
     }
 

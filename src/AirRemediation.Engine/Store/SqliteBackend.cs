@@ -178,7 +178,7 @@ internal sealed partial class SqliteBackend(string path, SqliteActionStoreOption
             }
         }
         var rec = AuditChain.Seal(draft, lastSeq, prev);
-        var ins = w.Command($"INSERT INTO audit ({AuditColumns}) VALUES ($seq, $a, $at, $actor, $ak, $si, $ev, $from, $to, $reason, $prev, $hash);");
+        var ins = w.Command($"INSERT INTO audit ({AuditColumns}) VALUES ($seq, $a, $at, $actor, $ak, $si, $ev, $from, $to, $reason, $prev, $hash, $fmt, $aid, $pin, $ipin);");
         P(ins, "$seq", rec.Seq);
         P(ins, "$a", rec.ActionId);
         P(ins, "$at", AuditChain.FormatTime(rec.At));
@@ -191,6 +191,10 @@ internal sealed partial class SqliteBackend(string path, SqliteActionStoreOption
         P(ins, "$reason", rec.Reason);
         P(ins, "$prev", rec.PrevHash);
         P(ins, "$hash", rec.Hash);
+        P(ins, "$fmt", rec.Format);
+        P(ins, "$aid", rec.ActorId);
+        P(ins, "$pin", rec.Pin);
+        P(ins, "$ipin", rec.ItemsPin);
         ins.ExecuteNonQuery();
         return rec;
     }

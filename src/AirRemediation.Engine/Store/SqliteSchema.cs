@@ -3,7 +3,8 @@ namespace AirRemediation.Engine.Store;
 /// <summary>The SQLite schema, versioned with <c>PRAGMA user_version</c>.</summary>
 internal static class SqliteSchema
 {
-    public const int Version = 1;
+    /// <summary>2: verified identities (<c>proposer_id</c>, <c>approver_id</c>, <c>audit.actor_id</c>) and the pins of audit format 2.</summary>
+    public const int Version = 2;
 
     public const string Create = """
         CREATE TABLE actions (
@@ -22,6 +23,8 @@ internal static class SqliteSchema
             parameters_json   TEXT    NOT NULL,
             summary           TEXT,
             related_action_id TEXT,
+            proposer_id       TEXT,
+            approver_id       TEXT,
             c_planned         INTEGER NOT NULL DEFAULT 0,
             c_in_progress     INTEGER NOT NULL DEFAULT 0,
             c_done            INTEGER NOT NULL DEFAULT 0,
@@ -68,7 +71,11 @@ internal static class SqliteSchema
             to_state    TEXT,
             reason      TEXT,
             prev_hash   TEXT    NOT NULL,
-            hash        TEXT    NOT NULL
+            hash        TEXT    NOT NULL,
+            format      INTEGER NOT NULL DEFAULT 1,
+            actor_id    TEXT,
+            pin         TEXT,
+            items_pin   TEXT
         );
         CREATE INDEX ix_audit_action ON audit(action_id, seq) WHERE action_id IS NOT NULL;
 
@@ -78,5 +85,16 @@ internal static class SqliteSchema
             updated_at INTEGER NOT NULL,
             updated_by TEXT    NOT NULL
         );
+        """;
+
+    /// <summary>Version 1 → 2: new columns only (nullable, or defaulting to format 1), so every existing row reads and verifies as before.</summary>
+    public const string MigrateFrom1 = """
+        ALTER TABLE actions ADD COLUMN proposer_id TEXT;
+        ALTER TABLE actions ADD COLUMN approver_id TEXT;
+        ALTER TABLE audit ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE audit ADD COLUMN actor_id TEXT;
+        ALTER TABLE audit ADD COLUMN pin TEXT;
+        ALTER TABLE audit ADD COLUMN items_pin TEXT;
+        PRAGMA user_version=2;
         """;
 }

@@ -59,7 +59,8 @@ internal interface IStoreBackend : IAsyncDisposable
 }
 
 /// <summary>An audit entry before the chain gives it its place: sealed by <see cref="AuditChain.Seal(AuditDraft, long, string)"/>.</summary>
-internal sealed record AuditDraft(string? ActionId, DateTimeOffset At, AuditContext Who, string Event, ActionState? From, ActionState? To, string? Reason);
+internal sealed record AuditDraft(string? ActionId, DateTimeOffset At, AuditContext Who, string Event, ActionState? From, ActionState? To, string? Reason,
+    string? Pin = null, string? ItemsPin = null);
 
 /// <summary>What <see cref="IStoreBackend.UpdateActionAsync{T}"/> writes: nothing (just <see cref="Result"/>), or the next record and, optionally, its audit entry.</summary>
 internal readonly record struct ActionUpdate<T>(T Result, ActionRecord? Next = null, AuditDraft? Audit = null);

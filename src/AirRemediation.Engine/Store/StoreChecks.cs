@@ -13,6 +13,7 @@ internal static class StoreChecks
             throw new AirException(AirErrorKind.InvalidInput, "Every change to the action store needs the name of the identity making it (Actor).");
         }
         SecretGuard.Ensure(who);
+        SecretGuard.Ensure(who.ActorId, "actor id");
     }
 
     public static void ValidateLease(LeaseRequest? lease)
@@ -53,6 +54,10 @@ internal static class StoreChecks
         if (cur.State == ActionState.Pending && to == ActionState.Approved && cur.ExpiresAt is { } exp && exp <= now)
         {
             return new TransitionResult(TransitionOutcome.Expired, cur, to, id);
+        }
+        if (changes.ExpectedPin is not null && !string.Equals(ContentPin.Of(cur), changes.ExpectedPin, StringComparison.Ordinal))
+        {
+            return new TransitionResult(TransitionOutcome.ContentChanged, cur, to, id);
         }
         if (changes.ExpectedLeaseOwner is not null && !string.Equals(cur.LeaseOwner, changes.ExpectedLeaseOwner, StringComparison.Ordinal))
         {

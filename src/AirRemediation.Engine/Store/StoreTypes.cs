@@ -12,7 +12,10 @@ namespace AirRemediation.Engine.Store;
 /// <param name="SignIn">How it signed in, e.g. "DeviceCode tenant=… client=…". No secrets.</param>
 /// <param name="Reason">Why (a justification typed by the admin, or a system reason such as "lease of X went stale").</param>
 /// <param name="Event">Overrides the audit event name the store would derive from the transition.</param>
-public sealed record AuditContext(string Actor, ActorKind ActorKind = ActorKind.User, string? SignIn = null, string? Reason = null, string? Event = null);
+/// <param name="ActorId">The verified identity that decides (<c>objectId@tenantId</c>, see <c>VerifiedPrincipal.Key</c>); what
+/// four-eyes compares. Null only for entries of stores written before identities were verified.</param>
+public sealed record AuditContext(string Actor, ActorKind ActorKind = ActorKind.User, string? SignIn = null, string? Reason = null, string? Event = null,
+    string? ActorId = null);
 
 /// <summary>A new action to store.</summary>
 public sealed record NewAction
@@ -22,6 +25,8 @@ public sealed record NewAction
     public ActionState InitialState { get; init; } = ActionState.Pending;
     /// <summary>Identity name of the proposer; defaults to the audit actor.</summary>
     public string? ProposedBy { get; init; }
+    /// <summary>Verified identity of the proposer (<c>objectId@tenantId</c>); defaults to the audit actor's id.</summary>
+    public string? ProposerId { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public string? InvestigationId { get; init; }
     /// <summary>If set, and an action with the same evidence key exists (in any state), that one is returned instead.</summary>
@@ -50,6 +55,8 @@ public sealed record CreateActionResult(ActionRecord Action, bool Created, strin
 public sealed record ActionChanges
 {
     public string? ApprovedBy { get; init; }
+    /// <summary>Verified identity of the approver (<c>objectId@tenantId</c>); defaults to the audit actor's id on an approval.</summary>
+    public string? ApproverId { get; init; }
     public DateTimeOffset? DecidedAt { get; init; }
     public string? Summary { get; init; }
     /// <summary>Required when the target state is Running: the lease the session takes. It is granted only if no other
@@ -58,6 +65,9 @@ public sealed record ActionChanges
     /// <summary>If set, the transition happens only while this session holds the lease
     /// (a session whose lease was taken over must not finish the action).</summary>
     public string? ExpectedLeaseOwner { get; init; }
+    /// <summary>If set, the transition happens only while the stored action still has this content pin (what was checked
+    /// is what is approved); otherwise it loses with <see cref="TransitionOutcome.ContentChanged"/>.</summary>
+    public string? ExpectedPin { get; init; }
 }
 
 /// <summary>Why a conditional transition did or did not happen.</summary>
@@ -75,6 +85,8 @@ public enum TransitionOutcome
     LeaseLost,
     /// <summary>A Pending action passed its ExpiresAt and can no longer be approved.</summary>
     Expired,
+    /// <summary>The stored content no longer has <see cref="ActionChanges.ExpectedPin"/>: it changed after it was checked.</summary>
+    ContentChanged,
 }
 
 /// <summary>The outcome of a conditional transition: whether this caller won, and the action as it is now.</summary>
@@ -93,6 +105,7 @@ public sealed record TransitionResult(TransitionOutcome Outcome, ActionRecord? A
         TransitionOutcome.LeaseLost =>
             $"Action {ActionId} was taken over by another session ({Action!.LeaseOwner ?? "none"}); this session stopped working on it.",
         TransitionOutcome.Expired => $"Action {ActionId} expired at {Action!.ExpiresAt:u} and can no longer be approved; propose it again.",
+        TransitionOutcome.ContentChanged => $"Action {ActionId} was changed outside AirRemediation after it was checked; it was not approved. Check the store with Test-AirAuditTrail.",
         _ => $"Action {ActionId} could not become {RequestedState}.",
     };
 
@@ -108,6 +121,7 @@ public sealed record TransitionResult(TransitionOutcome Outcome, ActionRecord? A
             TransitionOutcome.NotFound => AirErrorKind.NotFound,
             TransitionOutcome.LeaseHeld or TransitionOutcome.LeaseLost => AirErrorKind.Conflict,
             TransitionOutcome.Expired => AirErrorKind.Expired,
+            TransitionOutcome.ContentChanged => AirErrorKind.Tampered,
             _ => AirErrorKind.InvalidState,
         };
         throw new AirException(kind, FailureMessage!, ActionId);
@@ -179,6 +193,15 @@ public enum AuditProblem
     /// <summary>The chain is intact, but an action's stored state is not the state its audit entries end in (or it has none):
     /// the action record was changed outside AirRemediation.</summary>
     ActionStateMismatch,
+    /// <summary>The chain is intact, but an action's content (parameters, proposer, expiry…) or its items (the undo data)
+    /// no longer match the pin its audit entry holds: the record was changed outside AirRemediation.</summary>
+    ContentMismatch,
+    /// <summary>The entry a trail head kept outside the store names is missing or different: the trail was truncated or
+    /// rewritten since that head was taken.</summary>
+    AnchorMismatch,
+    /// <summary>Azure Table backend: the chain head entity does not name the last entry (entries after it were deleted,
+    /// or the head was moved).</summary>
+    HeadMismatch,
 }
 
 /// <summary>The result of verifying the audit trail. When broken, names the first broken entry.</summary>
@@ -189,6 +212,8 @@ public sealed record AuditVerification
     public required long Count { get; init; }
     /// <summary>Hash of the last entry; record it elsewhere to detect truncation of the tail later.</summary>
     public string? HeadHash { get; init; }
+    /// <summary>The anchor to keep outside the store: <c>seq:hash</c> of the last entry (see <see cref="AuditAnchor"/>).</summary>
+    public string? Head => HeadHash is null ? null : AuditAnchor.Format(Count, HeadHash);
     public AuditProblem Problem { get; init; }
     /// <summary>Seq of the first broken entry (for MissingSequence: the number that is missing; for ActionStateMismatch: the
     /// action's last audit entry, or null if it has none).</summary>
@@ -205,4 +230,6 @@ public static class StoreSettings
     public const string AllowSelfApproval = "AllowSelfApproval";
     /// <summary>Comma-separated application ids allowed to approve.</summary>
     public const string AppApprovers = "AppApprovers";
+    /// <summary>Who (<c>objectId@tenantId</c>) asked to allow self-approval; a second policy administrator must confirm.</summary>
+    public const string SelfApprovalRequestedBy = "SelfApprovalRequestedBy";
 }

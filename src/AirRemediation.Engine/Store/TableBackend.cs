@@ -279,6 +279,9 @@ internal sealed partial class TableBackend(string location, TableClient queue, T
 
     private async Task<AuditVerification> VerifyOnce(AuditChainVerifier v, CancellationToken ct)
     {
+        // Read before the entries, so entries appended meanwhile by other writers come after the entry it names.
+        if (await GetHead(ct).ConfigureAwait(false) is { } head)
+            v.ExpectTableHead(head.GetInt64("Seq") ?? -1, head.GetString("Hash") ?? "");
         await foreach (var r in GetAuditAsync(null, ct).ConfigureAwait(false))
         {
             if (!v.Add(r)) return v.Result();

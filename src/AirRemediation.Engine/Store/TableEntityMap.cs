@@ -127,6 +127,8 @@ internal static class TableEntityMap
             ["Version"] = a.Version,
         };
         Set(e, "ApprovedBy", a.ApprovedBy);
+        Set(e, "ProposerId", a.ProposerId);
+        Set(e, "ApproverId", a.ApproverId);
         Set(e, "DecidedTicks", a.DecidedAt);
         Set(e, "ExpiresTicks", a.ExpiresAt);
         Set(e, "InvestigationId", a.InvestigationId);
@@ -149,6 +151,8 @@ internal static class TableEntityMap
         UpdatedAt = Time(e, "UpdatedTicks") ?? DateTimeOffset.MinValue,
         ProposedBy = e.GetString("ProposedBy") ?? "",
         ApprovedBy = e.GetString("ApprovedBy"),
+        ProposerId = e.GetString("ProposerId"),
+        ApproverId = e.GetString("ApproverId"),
         DecidedAt = Time(e, "DecidedTicks"),
         ExpiresAt = Time(e, "ExpiresTicks"),
         InvestigationId = e.GetString("InvestigationId"),
@@ -218,6 +222,10 @@ internal static class TableEntityMap
         Set(e, "FromState", r.FromState?.ToString());
         Set(e, "ToState", r.ToState?.ToString());
         SetLong(e, "Reason", r.Reason);
+        if (r.Format != 1) e["Format"] = r.Format;
+        Set(e, "ActorId", r.ActorId);
+        Set(e, "Pin", r.Pin);
+        Set(e, "ItemsPin", r.ItemsPin);
         return e;
     }
 
@@ -246,6 +254,10 @@ internal static class TableEntityMap
             Reason = GetLong(e, "Reason"),
             PrevHash = e.GetString("PrevHash") ?? "",
             Hash = e.GetString("Hash") ?? "",
+            Format = e.GetInt32("Format") ?? 1,
+            ActorId = e.GetString("ActorId"),
+            Pin = e.GetString("Pin"),
+            ItemsPin = e.GetString("ItemsPin"),
         };
     }
 }

@@ -31,7 +31,7 @@ public sealed class ApproveAirActionCommand : ActionIdCmdlet
             // Every refusal (four-eyes, role, expiry, state) is checked before the prompt, so -WhatIf shows it too.
             var candidate = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
             if (!ShouldRun($"{candidate.Action.Id} ({candidate.Action.Kind}): {candidate.Description}", "Approve and run", Force)) return;
-            var summary = await DecisionService.ApproveAsync(session, candidate.Action, Comment, RunSinks.For(this, Emit, EmitError, Progress), ct).ConfigureAwait(false);
+            var summary = await DecisionService.ApproveAsync(session, candidate, Comment, RunSinks.For(this, Emit, EmitError, Progress), ct).ConfigureAwait(false);
             Emit(ResultMapper.ToOutput(summary));
         });
     }

@@ -35,7 +35,7 @@ public sealed class DecisionServiceTests
     private static async Task<RunSummary> ApproveAsync(AirSession approver, string id)
     {
         var candidate = await DecisionService.EnsureApprovableAsync(approver, id, default);
-        return await DecisionService.ApproveAsync(approver, candidate.Action, "Confirmed malicious.", RunSink.None, default);
+        return await DecisionService.ApproveAsync(approver, candidate, "Confirmed malicious.", RunSink.None, default);
     }
 
     [Fact]
@@ -68,8 +68,12 @@ public sealed class DecisionServiceTests
         await using var t = await ApprovalTenant.StartAsync();
         var megan = await t.UserAsync(ApprovalTenant.Megan);
         var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var admin = await t.UserAsync(ApprovalTenant.GlobalAdmin);
 
-        var policy = await DecisionService.SetPolicyAsync(alex, allowSelfApproval: true, appApprovers: null, default);
+        // Turning four-eyes off takes two administrators: asking again alone changes nothing; a second one confirms.
+        Assert.False((await DecisionService.SetPolicyAsync(alex, allowSelfApproval: true, appApprovers: null, default)).AllowSelfApproval);
+        Assert.False((await DecisionService.SetPolicyAsync(alex, allowSelfApproval: true, appApprovers: null, default)).AllowSelfApproval);
+        var policy = await DecisionService.SetPolicyAsync(admin, allowSelfApproval: true, appApprovers: null, default);
         Assert.True(policy.AllowSelfApproval);
         var action = await ProposeAsync(megan, "single-admin.example");
         var summary = await ApproveAsync(megan, action.Id);
@@ -151,6 +155,8 @@ public sealed class DecisionServiceTests
         // Proposed by a session whose clock says 1 January 2000: its week ran out long before the approver looks.
         var past = await t.AppAsync(clock: new FakeTimeProvider());
         var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var alexBefore = new FakeTimeProvider(new DateTimeOffset(2000, 1, 7, 0, 0, 0, TimeSpan.Zero));
+        var alexInThePast = await t.UserAsync(ApprovalTenant.Alex, alexBefore);
         var action = await ProposeAsync(past, "too-late.example");
         Assert.Equal(new DateTimeOffset(2000, 1, 8, 0, 0, 0, TimeSpan.Zero), action.ExpiresAt);
 
@@ -161,7 +167,9 @@ public sealed class DecisionServiceTests
 
         // An approval that got past the check a moment before expiry is refused by the store all the same, and the
         // action is recorded as Expired rather than left Pending.
-        var approve = await Assert.ThrowsAsync<AirException>(() => DecisionService.ApproveAsync(alex, action, null, RunSink.None, default));
+        var checkedInTime = await DecisionService.EnsureApprovableAsync(alexInThePast, action.Id, default);
+        alexBefore.Advance(TimeSpan.FromDays(2));
+        var approve = await Assert.ThrowsAsync<AirException>(() => DecisionService.ApproveAsync(alexInThePast, checkedInTime, null, RunSink.None, default));
         Assert.Equal(AirErrorKind.Expired, approve.Kind);
         var now = await ActionAsync(alex, action.Id);
         Assert.Equal(ActionState.Expired, now.State);
@@ -178,11 +186,11 @@ public sealed class DecisionServiceTests
         var alex = await t.UserAsync(ApprovalTenant.Alex);
         var action = await ProposeAsync(app, "race.example");
         // Both passed every check (as two admins looking at the same queue would) before either approved.
-        var seenByMegan = (await DecisionService.EnsureApprovableAsync(megan, action.Id, default)).Action;
-        var seenByAlex = (await DecisionService.EnsureApprovableAsync(alex, action.Id, default)).Action;
+        var seenByMegan = await DecisionService.EnsureApprovableAsync(megan, action.Id, default);
+        var seenByAlex = await DecisionService.EnsureApprovableAsync(alex, action.Id, default);
 
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        async Task<object> Approve(AirSession s, ActionRecord seen)
+        async Task<object> Approve(AirSession s, ApprovalCandidate seen)
         {
             await go.Task;
             try { return await DecisionService.ApproveAsync(s, seen, null, RunSink.None, default); }
@@ -261,20 +269,27 @@ public sealed class DecisionServiceTests
     }
 
     [Fact]
-    public async Task Only_an_approver_may_change_the_approval_policy()
+    public async Task Only_a_Security_or_Global_Administrator_may_change_the_approval_policy()
     {
         await using var t = await ApprovalTenant.StartAsync();
         var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var admin = await t.UserAsync(ApprovalTenant.GlobalAdmin);
         var adele = await t.UserAsync(ApprovalTenant.Adele);
         var sara = await t.UserAsync(ApprovalTenant.SecurityReader);
+        var sol = await t.UserAsync(ApprovalTenant.Operator);
         var app = await t.AppAsync();
 
-        foreach (var s in new[] { adele, sara })
+        // A Security Operator may approve, but not set the rules of approval.
+        foreach (var s in new[] { adele, sara, sol })
         {
             var e = await Assert.ThrowsAsync<AirException>(() => DecisionService.SetPolicyAsync(s, true, [FaultTenant.AutomationClientId], default));
             Assert.Equal(AirErrorKind.ApprovalRefused, e.Kind);
-            Assert.Contains("cannot change the approval policy of remediation actions", e.Message, StringComparison.Ordinal);
+            Assert.Contains("cannot change the approval policy: that needs the Security Administrator or Global Administrator role", e.Message, StringComparison.Ordinal);
         }
+        // Application approvers are app ids; a display name (which anyone can register) is refused.
+        var named = await Assert.ThrowsAsync<AirException>(() => DecisionService.SetPolicyAsync(alex, null, [ApprovalTenant.AutomationName], default));
+        Assert.Equal(AirErrorKind.InvalidInput, named.Kind);
+        Assert.Contains("is not an application (client) id", named.Message, StringComparison.Ordinal);
         // An application cannot name itself an approver.
         var self = await Assert.ThrowsAsync<AirException>(() => DecisionService.SetPolicyAsync(app, null, [FaultTenant.AutomationClientId], default));
         Assert.Equal(AirErrorKind.ApprovalRefused, self.Kind);
@@ -283,12 +298,18 @@ public sealed class DecisionServiceTests
         Assert.False(unchanged.AllowSelfApproval);
         Assert.Empty(unchanged.AppApprovers);
 
-        var policy = await DecisionService.SetPolicyAsync(alex, true, [FaultTenant.AutomationClientId], default);
+        var asked = await DecisionService.SetPolicyAsync(alex, true, [FaultTenant.AutomationClientId], default);
+        Assert.False(asked.AllowSelfApproval);
+        var policy = await DecisionService.SetPolicyAsync(admin, true, null, default);
 
         Assert.True(policy.AllowSelfApproval);
         Assert.Equal([FaultTenant.AutomationClientId], policy.AppApprovers);
         var changes = (await store.GetAuditAsync().ToListAsync()).Where(a => a.Event == "SettingChanged").ToList();
-        Assert.Equal(2, changes.Count);
-        Assert.All(changes, c => Assert.Equal(ApprovalTenant.Alex, c.Actor));
+        Assert.Equal(4, changes.Count);
+        Assert.Contains(changes, c => c.Actor == ApprovalTenant.Alex && c.Reason!.StartsWith("SelfApprovalRequestedBy: (not set) -> ", StringComparison.Ordinal));
+        Assert.Contains(changes, c => c.Actor == ApprovalTenant.Alex && c.Reason!.StartsWith("AppApprovers: (not set) -> ", StringComparison.Ordinal));
+        Assert.Contains(changes, c => c.Actor == ApprovalTenant.GlobalAdmin && c.Reason!.StartsWith("AllowSelfApproval: ", StringComparison.Ordinal)
+            && c.Reason.Contains("confirmed by a second administrator", StringComparison.Ordinal));
+        Assert.Contains(changes, c => c.Actor == ApprovalTenant.GlobalAdmin && c.Reason!.StartsWith("SelfApprovalRequestedBy: ", StringComparison.Ordinal));
     }
 }

@@ -77,7 +77,7 @@ internal static class SqliteTamper
                 cmd.ExecuteNonQuery();
                 break;
             case AuditTamper.EditAndRehash:
-                cmd.CommandText = "SELECT seq, action_id, at, actor, actor_kind, sign_in, event, from_state, to_state, reason, prev_hash, hash FROM audit WHERE seq = $seq;";
+                cmd.CommandText = "SELECT seq, action_id, at, actor, actor_kind, sign_in, event, from_state, to_state, reason, prev_hash, hash, format, actor_id, pin, items_pin FROM audit WHERE seq = $seq;";
                 AuditRecord rec;
                 using (var r = cmd.ExecuteReader())
                 {
@@ -96,6 +96,10 @@ internal static class SqliteTamper
                         Reason = "approved by the CEO",
                         PrevHash = r.GetString(10),
                         Hash = r.GetString(11),
+                        Format = r.GetInt32(12),
+                        ActorId = r.IsDBNull(13) ? null : r.GetString(13),
+                        Pin = r.IsDBNull(14) ? null : r.GetString(14),
+                        ItemsPin = r.IsDBNull(15) ? null : r.GetString(15),
                     };
                 }
                 rec = AuditChain.Seal(rec);

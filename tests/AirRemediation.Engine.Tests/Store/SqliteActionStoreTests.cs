@@ -492,7 +492,7 @@ public sealed class SqliteActionStoreTests : IDisposable
         cmd.CommandText = "PRAGMA journal_mode;";
         Assert.Equal("wal", (string)cmd.ExecuteScalar()!);
         cmd.CommandText = "PRAGMA user_version;";
-        Assert.Equal(1L, (long)cmd.ExecuteScalar()!);
+        Assert.Equal(2L, (long)cmd.ExecuteScalar()!);
     }
 
     [Fact]
