@@ -131,7 +131,16 @@ Describe 'Approval' {
         ((Get-Messages 'adele@contoso.com') | Where-Object internetMessageId -eq '<phish-0001@fabrikam-payments.example>').folder | Should -Be 'recoverableitemsdeletions'
         $alert = (Invoke-SimulatorApi $sim '/_simulator/state').alerts | Where-Object id -eq $first.id
         ($alert.comments.comment -join "`n") | Should -Match ([regex]::Escape($id))
-        ($alert.comments | Where-Object comment -match ([regex]::Escape($id))).comment | Should -Match 'approved by alex@contoso.com.*Completed: 1 succeeded'
+        $comment = ($alert.comments | Where-Object comment -match ([regex]::Escape($id))).comment
+        $comment | Should -Match 'approved by alex@contoso.com.*Completed: 1 succeeded'
+        # The trail's head as of the decision lives on the alert too: a copy outside the store that later proves the trail.
+        $comment | Should -Match 'Audit trail head: (\d+:[0-9a-f]{64})\.'
+        $head = [regex]::Match($comment, 'Audit trail head: (\d+:[0-9a-f]{64})').Groups[1].Value
+        (Test-AirAuditTrail -ExpectedHead $head).IsValid | Should -BeTrue
+        $forged = ($head -split ':')[0] + ':' + ('0' * 64)
+        $check = Test-AirAuditTrail -ExpectedHead $forged -WarningAction SilentlyContinue
+        $check.IsValid | Should -BeFalse
+        $check.Problem | Should -Be 'AnchorMismatch'
     }
 
     It 'approving Defender''s URL and forwarding proposals runs them through the Exchange-side executors' {
@@ -194,7 +203,9 @@ Describe 'Racing approvers' {
         Connect-App
         $race = New-AirAction -SoftDeleteCluster -Mailbox 'lynne@contoso.com', 'megan@contoso.com', 'adele@contoso.com' -Subject 'Lunch on Friday?' -Confirm:$false
         Connect-User 'megan@contoso.com'   # the app proposed; the app approving in both racers is four-eyes-clean only with self-approval
-        $null = Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false
+        $null = Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false 3>$null
+        Connect-User 'alex@contoso.com'    # turning four-eyes off takes a second Security Administrator
+        (Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false 3>$null).AllowSelfApproval | Should -BeTrue
         $start = [DateTime]::UtcNow.AddSeconds(6).ToString('o')
         $script = @"
 `$ErrorActionPreference = 'Stop'

@@ -66,6 +66,7 @@ Describe 'A forged token never becomes a connection' {
         ({ Get-AirConnection -ErrorAction Stop } | Should -Throw -PassThru).FullyQualifiedErrorId | Should -BeLike 'AirNotConnected,*'
         $approve = { Approve-AirAction -Id $pending.Id -Force -ErrorAction Stop } | Should -Throw -PassThru
         $approve.FullyQualifiedErrorId | Should -BeLike 'AirNotConnected,*'
+        ({ Deny-AirAction -Id $pending.Id -Reason 'forged session' -ErrorAction Stop } | Should -Throw -PassThru).FullyQualifiedErrorId | Should -BeLike 'AirNotConnected,*'
         { Set-AirApprovalPolicy -AllowSelfApproval $true -Confirm:$false -ErrorAction Stop } | Should -Throw
         Connect-Automation
         (Get-AirAction -Id $pending.Id).State | Should -Be 'Pending'
@@ -134,5 +135,62 @@ Describe 'Endpoint overrides reach only loopback or Microsoft' {
         $err.Exception.Message | Should -Match '-AuthorityHost'
         $err.Exception.Message | Should -Match 'login\.microsoftonline\.com'
         Get-IssuedTokenCount $sim | Should -Be $issued
+    }
+}
+
+Describe 'Attacker-written text never stops a remediation' {
+    BeforeAll {
+        # A tenant where the phish's subject looks like a credential: three mailboxes got the cluster, one copy with that
+        # subject, and Defender's alert carries it as evidence too.
+        $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -Depth 50
+        $script:bearerSubject = 'Your access: Bearer ABCDEFGHIJKLMNOPQRSTUVWXYZ0123'
+        $script:bearerSender = 'it-desk@bearer-phish.example'
+        $n = 0
+        foreach ($m in $doc.mailboxes | Select-Object -First 3) {
+            $n++
+            $m.messages += [pscustomobject]@{
+                internetMessageId = "<bearer-$n@bearer-phish.example>"; networkMessageId = [guid]::NewGuid().ToString()
+                subject = if ($n -eq 2) { $bearerSubject } else { "Access review $n" }; from = $bearerSender; fromName = 'IT Desk'
+                receivedDateTime = '2026-11-27T09:00:00Z'; hasAttachments = $false; urls = @()
+            }
+        }
+        $evidence = $doc.alerts[0].evidence[0] | ConvertTo-Json -Depth 20 | ConvertFrom-Json -Depth 20
+        $evidence.subject = $bearerSubject
+        $evidence.internetMessageId = '<bearer-2@bearer-phish.example>'
+        $evidence.recipientEmailAddress = $doc.mailboxes[1].user
+        $evidence.networkMessageId = $doc.mailboxes[1].messages[-1].networkMessageId
+        $evidence.p1Sender.emailAddress = $bearerSender
+        $evidence.p2Sender.emailAddress = $bearerSender
+        $doc.alerts[0].evidence += $evidence
+        $script:alertId = $doc.alerts[0].id
+        $script:bearerScenario = Join-Path ([IO.Path]::GetTempPath()) ("air-bearer-" + [guid]::NewGuid().ToString('n') + '.json')
+        $doc | ConvertTo-Json -Depth 50 | Set-Content $bearerScenario
+        $script:bsim = Start-AirSimulator -Scenario $bearerScenario
+        $script:bstore = Join-Path ([IO.Path]::GetTempPath()) ("air-bearer-" + [guid]::NewGuid().ToString('n') + '.db')
+        $bendpoints = Get-SimulatorConnectParameters $bsim
+        $null = Connect-AirService -TenantId $bsim.tenantId -ClientId $app.clientId -ClientSecret $secret @bendpoints -ActionStorePath $bstore
+    }
+    AfterAll {
+        Disconnect-AirService
+        $bsim | Stop-AirSimulator
+        Remove-Item $bearerScenario -ErrorAction SilentlyContinue
+    }
+
+    It 'soft deletes a cluster containing a message whose subject is "Bearer" and 20 token-like characters, and all the others' {
+        $summary = Invoke-AirSoftDelete -AllMailboxes -Sender $bearerSender -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+        $summary.State | Should -Be 'Completed'
+        $summary.Succeeded | Should -Be 3
+        $summary.Failed | Should -Be 0
+        $moved = (Invoke-SimulatorApi $bsim '/_simulator/state').mailboxes.messages | Where-Object internetMessageId -like '<bearer-*'
+        @($moved).Count | Should -Be 3
+        $moved | ForEach-Object { $_.folder | Should -Be 'recoverableitemsdeletions' }
+        @((Get-AirAction -Id $summary.ActionId).Items | Where-Object { $_.Key -notlike '*|mailbox' -and $_.Outcome -eq 'Succeeded' }).Count | Should -Be 3
+    }
+
+    It 'queues the proposals of an alert whose evidence carries that subject, that one included' {
+        $pending = @(Get-AirPendingAction)
+        $fromAlert = @($pending | Where-Object InvestigationId -eq $alertId)
+        $fromAlert.Count | Should -BeGreaterThan 1
+        @($fromAlert | Where-Object Parameters -like '*bearer-2@bearer-phish.example*').Count | Should -Be 1
     }
 }

@@ -99,7 +99,8 @@ public static class DecisionService
         if (action.InvestigationId is not null)
             await CommentAsync(session, action.InvestigationId,
                 $"AirRemediation: action {action.Id} ({action.Kind}) approved by {session.Identity}{(string.IsNullOrWhiteSpace(comment) ? "" : $" (\"{comment}\")")}; " +
-                $"{summary.State}: {summary.Succeeded} succeeded, {summary.Already} already remediated, {summary.Failed} failed, {summary.Skipped} skipped of {summary.Total}.",
+                $"{summary.State}: {summary.Succeeded} succeeded, {summary.Already} already remediated, {summary.Failed} failed, {summary.Skipped} skipped of {summary.Total}." +
+                await HeadNoteAsync(store, action.Id, ct).ConfigureAwait(false),
                 ct).ConfigureAwait(false);
         return summary;
     }
@@ -116,7 +117,7 @@ public static class DecisionService
             new ActionChanges { DecidedAt = store.Clock.GetUtcNow() }, ct).ConfigureAwait(false);
         var denied = r.EnsureSucceeded();
         if (action.InvestigationId is not null)
-            await CommentAsync(session, action.InvestigationId, $"AirRemediation: action {action.Id} ({action.Kind}) denied by {session.Identity}: {reason}", ct).ConfigureAwait(false);
+            await CommentAsync(session, action.InvestigationId, $"AirRemediation: action {action.Id} ({action.Kind}) denied by {session.Identity}: {reason}" + await HeadNoteAsync(store, action.Id, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         return denied;
     }
 
@@ -164,6 +165,17 @@ public static class DecisionService
             AirLog.Current.Warning($"Approval policy of {store.Location} changed by {session.Identity}: application approvers are now {(apps.Count == 0 ? "none" : string.Join(", ", apps))}.");
         }
         return await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The trail's head as of this decision (the action's last entry, <c>entry:hash</c>), written on the alert so that a
+    /// copy lives outside the store: <c>Test-AirAuditTrail -ExpectedHead</c> later proves the trail was not rewritten.
+    /// </summary>
+    private static async Task<string> HeadNoteAsync(IActionStore store, string actionId, CancellationToken ct)
+    {
+        AuditRecord? last = null;
+        await foreach (var e in store.GetAuditAsync(actionId, ct).ConfigureAwait(false)) last = e;
+        return last is null ? "" : $" Audit trail head: {AuditAnchor.Format(last.Seq, last.Hash)}.";
     }
 
     /// <summary>Writes a line on the source alert; a failure to write it is a warning, never a failed decision.</summary>

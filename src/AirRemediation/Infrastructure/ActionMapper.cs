@@ -111,6 +111,7 @@ internal static class ActionMapper
         BrokenActionId = v.BrokenActionId,
         Message = v.Message,
         HeadHash = v.HeadHash,
+        Head = v.Head,
         Store = store,
     };
 

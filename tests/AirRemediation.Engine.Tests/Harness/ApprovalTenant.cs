@@ -34,7 +34,11 @@ internal sealed class ApprovalTenant : IAsyncDisposable
     public string StorePath => dir.File("queue.db");
 
     /// <param name="edit">Changes to the scenario (an extra alert, evidence…), made before the simulator starts.</param>
-    public static async Task<ApprovalTenant> StartAsync(Action<ScenarioDocument>? edit = null)
+    /// <summary>When set, every session shares an Azure Table store (on Azurite, its own prefix) instead of the SQLite file.</summary>
+    public string? TablePrefix { get; private init; }
+
+    /// <summary>The tenant; with <paramref name="onTables"/> its sessions share one Azure Table queue on Azurite instead of a SQLite file.</summary>
+    public static async Task<ApprovalTenant> StartAsync(Action<ScenarioDocument>? edit = null, bool onTables = false)
     {
         var doc = ScenarioLoader.ReadFile(SimulatedTenant.ScenarioPath);
         var consent = doc.Users.Single(u => u.UserPrincipalName == Megan).DelegatedScopes[InteractiveClientId];
@@ -59,7 +63,7 @@ internal sealed class ApprovalTenant : IAsyncDisposable
             o.Scenario = doc;
             o.DeviceCodeApprovalDelay = TimeSpan.Zero;
         });
-        return new ApprovalTenant(sim);
+        return new ApprovalTenant(sim) { TablePrefix = onTables ? Store.Azurite.NewPrefix() : null };
     }
 
     /// <summary>A user signed in with a device code, on the shared store (on <paramref name="clock"/> if given).</summary>
@@ -75,7 +79,9 @@ internal sealed class ApprovalTenant : IAsyncDisposable
             AuthorityHost = Sim.Authority,
             GraphEndpoint = new Uri(Sim.Graph),
             ExchangeEndpoint = new Uri(Sim.Exchange),
-            StorePath = StorePath,
+            StorePath = TablePrefix is null ? StorePath : null,
+            StoreConnectionString = TablePrefix is null ? null : FaultTenant.Secure(Store.Azurite.ConnectionString),
+            StoreTablePrefix = TablePrefix,
             DeviceCodePrompt = _ => { },
             Retry = FaultTenant.QuickRetries,
         }, CancellationToken.None, clock);
@@ -96,7 +102,9 @@ internal sealed class ApprovalTenant : IAsyncDisposable
             AuthorityHost = Sim.Authority,
             GraphEndpoint = new Uri(Sim.Graph),
             ExchangeEndpoint = new Uri(Sim.Exchange),
-            StorePath = StorePath,
+            StorePath = TablePrefix is null ? StorePath : null,
+            StoreConnectionString = TablePrefix is null ? null : FaultTenant.Secure(Store.Azurite.ConnectionString),
+            StoreTablePrefix = TablePrefix,
             Retry = retry ?? FaultTenant.QuickRetries,
         }, CancellationToken.None, clock);
         lock (sessions) sessions.Add(s);

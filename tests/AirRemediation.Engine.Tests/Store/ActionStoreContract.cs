@@ -650,6 +650,36 @@ public abstract class ActionStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_trail_head_kept_outside_the_store_catches_entries_deleted_from_the_end()
+    {
+        var s = NewStore();
+        var a = await Create(s);
+        (await s.TryTransitionAsync(a.Id, FromPending, ActionState.Denied, Bob with { Reason = "false positive" })).EnsureSucceeded();
+        await s.AppendAuditAsync(new AuditEntry(a.Id, "CommentPosted", Bob));
+        // Entries: 1 Proposed, 2 Denied, 3 CommentPosted. The head names entry 3.
+        var taken = await s.VerifyAuditTrailAsync();
+        Assert.True(taken.IsValid);
+        Assert.Matches("^3:[0-9a-f]{64}$", taken.Head);
+        Assert.True((await s.VerifyAuditTrailAsync(taken.Head)).IsValid);
+        // A head of another store (same number, other hash) is a rewritten trail.
+        var rewritten = await s.VerifyAuditTrailAsync("3:" + new string('a', 64));
+        Assert.Equal(AuditProblem.AnchorMismatch, rewritten.Problem);
+        Assert.Equal(3, rewritten.BrokenSeq);
+
+        // The last entry goes; every remaining entry still links, so only a head kept elsewhere can tell.
+        await TamperAuditAsync(s, 3, AuditTamper.Delete);
+        var v = await s.VerifyAuditTrailAsync(taken.Head);
+        Assert.False(v.IsValid);
+        Assert.Contains(v.Problem, new[] { AuditProblem.AnchorMismatch, AuditProblem.HeadMismatch });
+        Assert.Equal(3, v.BrokenSeq);
+        Assert.Contains("entries were deleted from the end", v.Message, StringComparison.Ordinal);
+
+        var bad = await Assert.ThrowsAsync<AirException>(() => s.VerifyAuditTrailAsync("head-of-yesterday"));
+        Assert.Equal(AirErrorKind.InvalidInput, bad.Kind);
+        Assert.Contains("'head-of-yesterday' is not a trail head", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnActionWhoseStateWasChangedBehindTheStoresBackIsNamed()
     {
         var s = NewStore();

@@ -84,4 +84,20 @@ public class TableActionStoreContractTests : ActionStoreContract
         e["State"] = state.ToString();
         await t.UpdateEntityAsync(e, e.ETag, TableUpdateMode.Replace);
     }
+
+    [Fact]
+    public async Task The_chain_head_entity_must_name_the_last_entry()
+    {
+        var s = (TableActionStore)NewStore();
+        var a = await Create(s);
+        await s.AppendAuditAsync(new AuditEntry(a.Id, "CommentPosted", Bob));
+        Assert.True((await s.VerifyAuditTrailAsync()).IsValid);
+        // Without any head kept elsewhere: the last entry deleted, the head entity left as it was, names what is gone.
+        await TamperAuditAsync(s, 2, AuditTamper.Delete);
+        var v = await s.VerifyAuditTrailAsync();
+        Assert.False(v.IsValid);
+        Assert.Equal(AuditProblem.HeadMismatch, v.Problem);
+        Assert.Equal(2, v.BrokenSeq);
+        Assert.Contains("The trail's head names entry 2, but the trail ends at entry 1", v.Message, StringComparison.Ordinal);
+    }
 }
