@@ -11,6 +11,9 @@ namespace AirRemediation.Engine.Actions;
 /// </remarks>
 public static class ActionStateMachine
 {
+    /// <summary>How long a proposal stays approvable.</summary>
+    public static readonly TimeSpan PendingLifetime = TimeSpan.FromDays(7);
+
     private static readonly Dictionary<ActionState, ActionState[]> Allowed = new()
     {
         [ActionState.Pending] = [ActionState.Approved, ActionState.Denied, ActionState.Expired],

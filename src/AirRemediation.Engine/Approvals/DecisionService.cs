@@ -55,19 +55,26 @@ public static class DecisionService
         ApprovalRules.EnsureApprover(session, policy, "approve");
         // What the approver is asked about comes from the parameters as they will run, checked again — never from the
         // proposer's own summary — with control and bidirectional characters made visible.
-        var kind = KindRegistry.For(action.Kind);
+        // An undo is described, and checked, by the action it reverses: its content and the undo data its run left.
+        var original = action.Kind == ActionKind.Undo
+            ? await ActionLookup.GetAsync(store, action.RelatedActionId ?? throw RemediationKind.Tampered(action, "it is an undo that names no action"), ct).ConfigureAwait(false)
+            : null;
+        var target = original ?? action;
+        var kind = KindRegistry.For(target.Kind);
         ActionRequest request;
         try
         {
-            request = kind.Revalidate(action, store.Clock.GetUtcNow());
+            request = kind.Revalidate(target, store.Clock.GetUtcNow());
             await PinCheck.EnsureAsync(store, action, items: false, ct).ConfigureAwait(false);
+            if (original is not null) await PinCheck.EnsureAsync(store, original, items: true, ct).ConfigureAwait(false);
         }
         catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
         {
             await store.AppendAuditAsync(new AuditEntry(action.Id, "TamperDetected", AuditContexts.For(session, e.Message)), ct).ConfigureAwait(false);
             throw;
         }
-        var description = DisplayText.Safe(kind.Describe(request)) + (action.InvestigationId is null ? "" : $" (alert {DisplayText.Safe(action.InvestigationId)})");
+        var description = (original is null ? "" : $"Undo of {original.Id}: ") + DisplayText.Safe(kind.Describe(request))
+            + (action.InvestigationId is null ? "" : $" (alert {DisplayText.Safe(action.InvestigationId)})");
         return new ApprovalCandidate(action, description, ContentPin.Of(action));
     }
 

@@ -17,7 +17,7 @@ namespace AirRemediation.Engine.Approvals;
 public static class ProposalService
 {
     /// <summary>Pending actions expire one week after they were proposed, as Defender's do.</summary>
-    public static readonly TimeSpan PendingLifetime = TimeSpan.FromDays(7);
+    public static readonly TimeSpan PendingLifetime = ActionStateMachine.PendingLifetime;
 
     /// <summary>An identical proposal within this window collapses into the existing one.</summary>
     public static readonly TimeSpan DedupeWindow = TimeSpan.FromHours(1);

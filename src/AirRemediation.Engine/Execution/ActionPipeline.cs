@@ -71,15 +71,7 @@ internal static class ActionPipeline
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var run = new RunContext(session, store, kind, sink, AuditContexts.For(session));
         var work = kind.Open(run, await RevalidateAsync(run, kind, action, ct).ConfigureAwait(false));
-        try
-        {
-            await PinCheck.EnsureApprovalHoldsAsync(store, action, ct).ConfigureAwait(false);
-        }
-        catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
-        {
-            await AuditTamperAsync(run, action, e, ct).ConfigureAwait(false);
-            throw;
-        }
+        await EnsureApprovalAsync(run, action, ct).ConfigureAwait(false);
         await work.PrepareAsync(ct).ConfigureAwait(false);
         await TakeOverAsync(run, action, ct).ConfigureAwait(false);
         return await RunLoop.ExecuteAsync(run, work, [], null, null, ct).ConfigureAwait(false);
@@ -98,18 +90,22 @@ internal static class ActionPipeline
         // What undo re-creates comes from the original's items: they must be what its run wrote, and the original what was run.
         await RevalidateAsync(run, kind, original, ct, items: true).ConfigureAwait(false);
         var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
-        if (previous is { State: ActionState.Running or ActionState.Cancelled })
+        if (previous is { State: ActionState.Running or ActionState.Cancelled or ActionState.Approved })
         {
             EnsureNotHeldElsewhere(run, previous);
+            if (previous.State == ActionState.Approved)
+            {
+                // The undo of an approved action, approved in its turn: the approval must still hold, and the original still be undoable.
+                EnsureUndoable(original, null);
+                await EnsureApprovalAsync(run, previous, ct).ConfigureAwait(false);
+            }
             await TakeOverAsync(run, previous, ct).ConfigureAwait(false);
+            // An approved undo starts without a journal; a run killed before writing it finds none either.
+            if (run.Action!.Counts.Total == 0) await JournalUndoAsync(run, kind, original, ct).ConfigureAwait(false);
         }
         else
         {
-            if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
-                throw new AirException(AirErrorKind.InvalidState,
-                    original.State == ActionState.Undone
-                        ? $"Action {original.Id} has already been undone{(previous is null ? "" : $" (by action {previous.Id})")}."
-                        : $"Action {original.Id} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", original.Id);
+            EnsureUndoable(original, previous);
             await CreateRunningAsync(run, new NewAction
             {
                 Kind = ActionKind.Undo,
@@ -130,6 +126,30 @@ internal static class ActionPipeline
                 run.Who with { Reason = $"Undone by action {summary.ActionId}." }, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
         return summary;
+    }
+
+    private static void EnsureUndoable(ActionRecord original, ActionRecord? previous)
+    {
+        if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
+            throw new AirException(AirErrorKind.InvalidState,
+                original.State == ActionState.Undone
+                    ? $"Action {original.Id} has already been undone{(previous is null ? "" : $" (by action {previous.Id})")}."
+                    : $"Action {original.Id} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", original.Id);
+    }
+
+    /// <summary>An Approved action about to run for the first time: its content and its approval must still be what the trail says.</summary>
+    private static async Task EnsureApprovalAsync(RunContext run, ActionRecord action, CancellationToken ct)
+    {
+        try
+        {
+            await PinCheck.EnsureAsync(run.Store, action, items: false, ct).ConfigureAwait(false);
+            await PinCheck.EnsureApprovalHoldsAsync(run.Store, action, ct).ConfigureAwait(false);
+        }
+        catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
+        {
+            await AuditTamperAsync(run, action, e, ct).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>-WhatIf: what a run would find, unit by unit; reads only, journals nothing.</summary>

@@ -1,6 +1,8 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Store;
 
 namespace AirRemediation.Engine.Kinds;
 
@@ -48,14 +50,73 @@ public static class Remediation
         return await ActionPipeline.UndoAsync(session, KindRegistry.For(original.Kind), original, sink, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Reverses a completed action from its recorded before-state.</summary>
+    /// <summary>
+    /// Reverses a completed action from its recorded before-state. An action that ran on a second person's approval is
+    /// undone on a second person's approval too: the first request proposes the undo (returned Pending, nothing
+    /// changed), and it runs once someone other than the requester approves it.
+    /// </summary>
     public static async Task<RunSummary> UndoAsync(AirSession session, string actionId, RunSink sink, CancellationToken ct)
     {
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var original = await ActionLookup.GetAsync(store, actionId, ct).ConfigureAwait(false);
         if (original.Kind == ActionKind.Undo)
             throw new AirException(AirErrorKind.InvalidInput, $"Action {original.Id} is itself an undo (of {original.RelatedActionId}); it cannot be undone.", original.Id);
-        return await ActionPipeline.UndoAsync(session, KindRegistry.For(original.Kind), original, sink, ct).ConfigureAwait(false);
+        var kind = KindRegistry.For(original.Kind);
+        if (original.ApprovedBy is not null || original.ApproverId is not null)
+        {
+            var undo = await store.FindByDedupeKeyAsync(UndoKey(original), DateTimeOffset.MinValue, ct).ConfigureAwait(false);
+            if (undo is { State: ActionState.Pending })
+                throw new AirException(AirErrorKind.InvalidState,
+                    $"The undo of action {original.Id} is waiting for approval as action {undo.Id}: Approve-AirAction -Id {undo.Id} (by someone other than {undo.ProposedBy}).", undo.Id);
+            if (undo is null || undo.State is ActionState.Denied or ActionState.Expired)
+                return await ProposeUndoAsync(session, store, kind, original, undo, ct).ConfigureAwait(false);
+        }
+        return await ActionPipeline.UndoAsync(session, kind, original, sink, ct).ConfigureAwait(false);
+    }
+
+    internal static string UndoKey(ActionRecord original) => "Undo:" + original.Id;
+
+    private static async Task<RunSummary> ProposeUndoAsync(AirSession session, IActionStore store, RemediationKind kind, ActionRecord original,
+        ActionRecord? earlier, CancellationToken ct)
+    {
+        if (original.State is not (ActionState.Completed or ActionState.PartiallyCompleted))
+            throw new AirException(AirErrorKind.InvalidState,
+                $"Action {original.Id} is {original.State}; only a Completed or PartiallyCompleted action can be undone.", original.Id);
+        try
+        {
+            // What the undo would re-create is checked now, so nobody is asked to approve an undo of changed data.
+            kind.Revalidate(original, store.Clock.GetUtcNow());
+            await PinCheck.EnsureAsync(store, original, items: true, ct).ConfigureAwait(false);
+        }
+        catch (AirException e) when (e.Kind == AirErrorKind.Tampered)
+        {
+            await store.AppendAuditAsync(new AuditEntry(original.Id, "TamperDetected", AuditContexts.For(session, e.Message)), ct).ConfigureAwait(false);
+            throw;
+        }
+        var who = AuditContexts.For(session, $"Undo of {original.Id}, which ran on {original.ApprovedBy}'s approval: it needs an approval too.");
+        var created = await store.CreateActionAsync(new NewAction
+        {
+            Kind = ActionKind.Undo,
+            InitialState = ActionState.Pending,
+            ExpiresAt = store.Clock.GetUtcNow() + ActionStateMachine.PendingLifetime,
+            InvestigationId = original.InvestigationId,
+            DedupeKey = UndoKey(original),
+            // Atomic with the insert: a concurrent request for the same undo returns that one instead of a second proposal.
+            DedupeSince = earlier is null ? DateTimeOffset.MinValue : earlier.CreatedAt.AddTicks(1),
+            RelatedActionId = original.Id,
+            ParametersJson = original.ParametersJson,
+            Summary = kind.UndoSummary(original),
+        }, who, ct).ConfigureAwait(false);
+        var proposed = created.Action;
+        AirLog.Current.Warning(
+            $"Action {original.Id} ran on a second person's approval, so undoing it needs one too: proposed as action {proposed.Id}. Someone other than {session.Identity} runs it with Approve-AirAction -Id {proposed.Id}.");
+        return new RunSummary
+        {
+            ActionId = proposed.Id,
+            Kind = ActionKind.Undo,
+            State = proposed.State,
+            Note = $"Awaiting approval: Approve-AirAction -Id {proposed.Id}",
+        };
     }
 
     /// <summary>

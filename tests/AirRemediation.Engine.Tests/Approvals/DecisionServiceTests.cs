@@ -312,4 +312,53 @@ public sealed class DecisionServiceTests
             && c.Reason.Contains("confirmed by a second administrator", StringComparison.Ordinal));
         Assert.Contains(changes, c => c.Actor == ApprovalTenant.GlobalAdmin && c.Reason!.StartsWith("SelfApprovalRequestedBy: ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Undoing_an_approved_action_needs_a_second_persons_approval_too()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var megan = await t.UserAsync(ApprovalTenant.Megan);
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var action = await ProposeAsync(megan, "undo-needs-approval.example");
+        Assert.Equal(ActionState.Completed, (await ApproveAsync(alex, action.Id)).State);
+        Assert.Equal(1, t.Blocked("undo-needs-approval.example"));
+
+        // Alex asks for the undo: it is proposed, nothing is removed yet.
+        var asked = await Remediation.UndoAsync(alex, action.Id, RunSink.None, default);
+        Assert.Equal(ActionState.Pending, asked.State);
+        Assert.Equal(ActionKind.Undo, asked.Kind);
+        Assert.Contains($"Approve-AirAction -Id {asked.ActionId}", asked.Note, StringComparison.Ordinal);
+        Assert.Equal(1, t.Blocked("undo-needs-approval.example"));
+        Assert.Equal(ActionState.Completed, (await ActionAsync(alex, action.Id)).State);
+        // Asking again does not run it either, and names the waiting proposal.
+        var again = await Assert.ThrowsAsync<AirException>(() => Remediation.UndoAsync(alex, action.Id, RunSink.None, default));
+        Assert.Equal(AirErrorKind.InvalidState, again.Kind);
+        Assert.Contains($"waiting for approval as action {asked.ActionId}", again.Message, StringComparison.Ordinal);
+        // Four-eyes holds for the undo: Alex proposed it, so Alex cannot approve it.
+        var self = await Assert.ThrowsAsync<AirException>(() => ApproveAsync(alex, asked.ActionId));
+        Assert.Equal(AirErrorKind.ApprovalRefused, self.Kind);
+        var candidate = await DecisionService.EnsureApprovableAsync(megan, asked.ActionId, default);
+        Assert.StartsWith($"Undo of {action.Id}: ", candidate.Description, StringComparison.Ordinal);
+
+        var undone = await DecisionService.ApproveAsync(megan, candidate, null, RunSink.None, default);
+
+        Assert.Equal(ActionState.Completed, undone.State);
+        Assert.Equal(1, undone.Succeeded);
+        Assert.Equal(0, t.Blocked("undo-needs-approval.example"));
+        Assert.Equal(ActionState.Undone, (await ActionAsync(alex, action.Id)).State);
+    }
+
+    [Fact]
+    public async Task An_action_run_directly_is_undone_directly()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var ran = await Remediation.RunAsync(alex, Remediation.Normalize(alex, new UrlBlockRequest { Urls = ["direct-undo.example"] }), null, RunSink.None, default);
+        Assert.Equal(ActionState.Completed, ran.State);
+
+        var undone = await Remediation.UndoAsync(alex, ran.ActionId, RunSink.None, default);
+
+        Assert.Equal(ActionState.Completed, undone.State);
+        Assert.Equal(0, t.Blocked("direct-undo.example"));
+    }
 }
