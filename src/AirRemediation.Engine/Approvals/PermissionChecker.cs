@@ -52,20 +52,24 @@ public static class PermissionChecker
             list.Add(new PermissionCheck("Resolve email clusters (mailClusterEvidence)", false, ["an application sign-in (analyzedEmails has application permissions only)"],
                 "analyzedEmails accepts only application permissions (SecurityAnalyzedMessage.Read.All); sync cluster evidence from an app or managed identity."));
 
+        // Who may decide comes from what Graph verified at connect (Principal), as the approval rules read it.
         if (s.IsUser)
         {
-            var ok = s.GraphClaims.DirectoryRoleIds.Any(DirectoryRoles.Approvers.Contains);
+            var ok = s.Principal.HasApproverRole;
             list.Add(new PermissionCheck("Approve or deny actions (Approve-/Deny-AirAction)", ok,
-                ok ? [] : ["directory role Security Administrator, Security Operator or Global Administrator"],
+                ok ? [] : ["directory role Security Administrator, Security Operator or Global Administrator (as Graph reports it)"],
                 ok ? "Granted by directory role; four-eyes still applies (you cannot approve what you proposed)." : "Needs an approving directory role."));
+            var admin = s.Principal.HasPolicyRole;
+            list.Add(new PermissionCheck("Change the approval policy (Set-AirApprovalPolicy)", admin,
+                admin ? [] : ["directory role Security Administrator or Global Administrator (as Graph reports it)"],
+                admin ? "Granted by directory role; turning self-approval on needs a second administrator." : "Needs Security Administrator or Global Administrator."));
         }
         else
         {
-            var ids = new[] { s.ClientId, s.GraphClaims.AppId, s.Identity }.Where(x => x is not null);
-            var ok = policy is not null && policy.AppApprovers.Any(a => ids.Contains(a, StringComparer.OrdinalIgnoreCase));
+            var ok = ApprovalRules.IsPolicyApp(s.Principal, policy);
             list.Add(new PermissionCheck("Approve or deny actions (Approve-/Deny-AirAction)", ok,
-                ok ? [] : ["the store's approval policy naming this application (Set-AirApprovalPolicy -AppApprover)"],
-                ok ? "Granted by the store's approval policy." : "Applications approve only when the store's policy names them."));
+                ok ? [] : ["the store's approval policy naming this application's app id (Set-AirApprovalPolicy -AppApprover)"],
+                ok ? "Granted by the store's approval policy." : "Applications approve only when the store's policy names their app id."));
         }
         return list;
     }

@@ -361,4 +361,24 @@ public sealed class DecisionServiceTests
         Assert.Equal(ActionState.Completed, undone.State);
         Assert.Equal(0, t.Blocked("direct-undo.example"));
     }
+
+    [Fact]
+    public async Task Test_AirPermission_reports_approving_and_policy_rights_from_the_verified_roles()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var sol = await t.UserAsync(ApprovalTenant.Operator);
+        var megan = await t.UserAsync(ApprovalTenant.Megan);
+        var app = await t.AppAsync();
+        static PermissionCheck Row(IReadOnlyList<PermissionCheck> rows, string prefix) => Assert.Single(rows, r => r.Capability.StartsWith(prefix, StringComparison.Ordinal));
+
+        var operatorRows = PermissionChecker.Check(sol, null);
+        Assert.True(Row(operatorRows, "Approve or deny actions").Allowed);
+        Assert.False(Row(operatorRows, "Change the approval policy").Allowed);
+        var adminRows = PermissionChecker.Check(megan, null);
+        Assert.True(Row(adminRows, "Approve or deny actions").Allowed);
+        Assert.True(Row(adminRows, "Change the approval policy").Allowed);
+
+        Assert.False(Row(PermissionChecker.Check(app, new ApprovalPolicy(false, [ApprovalTenant.AutomationName])), "Approve or deny actions").Allowed);
+        Assert.True(Row(PermissionChecker.Check(app, new ApprovalPolicy(false, [FaultTenant.AutomationClientId])), "Approve or deny actions").Allowed);
+    }
 }
