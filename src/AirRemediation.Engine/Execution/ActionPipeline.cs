@@ -70,7 +70,8 @@ internal static class ActionPipeline
         kind.Preflight(session);
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var run = new RunContext(session, store, kind, sink, AuditContexts.For(session));
-        var work = kind.Open(run, await RevalidateAsync(run, kind, action, ct).ConfigureAwait(false));
+        // A run stopped with Ctrl+C pinned its journal when it stopped: what resumes is what it left.
+        var work = kind.Open(run, await RevalidateAsync(run, kind, action, ct, items: action.State == ActionState.Cancelled).ConfigureAwait(false));
         await EnsureApprovalAsync(run, action, ct).ConfigureAwait(false);
         await work.PrepareAsync(ct).ConfigureAwait(false);
         await TakeOverAsync(run, action, ct).ConfigureAwait(false);
@@ -192,7 +193,7 @@ internal static class ActionPipeline
 
     private static async Task EnsureSameRequestAsync(RunContext run, RemediationKind kind, ActionRecord previous, ActionRequest typed, CancellationToken ct)
     {
-        var stored = await RevalidateAsync(run, kind, previous, ct).ConfigureAwait(false);
+        var stored = await RevalidateAsync(run, kind, previous, ct, items: previous.State == ActionState.Cancelled).ConfigureAwait(false);
         if (previous.Kind != kind.Kind || kind.DedupeKey(stored) != kind.DedupeKey(typed))
         {
             var e = RemediationKind.Tampered(previous, "it carries the key of this request but not its parameters");

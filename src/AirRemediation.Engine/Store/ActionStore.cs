@@ -130,7 +130,7 @@ public abstract class ActionStore : IActionStore
         EnsureOpen(cancellationToken);
         // A run that ends pins its items (the undo data) in the trail; read before the write, while the run's lease still
         // keeps every other writer away from them.
-        string? itemsPin = to is ActionState.Completed or ActionState.PartiallyCompleted or ActionState.Failed
+        string? itemsPin = to is ActionState.Completed or ActionState.PartiallyCompleted or ActionState.Failed or ActionState.Cancelled
             ? await ContentPin.OfItemsAsync(backend.GetItemsAsync(id, new ItemQuery(), cancellationToken), cancellationToken).ConfigureAwait(false)
             : null;
 

@@ -4,6 +4,7 @@ using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Kinds.SoftDelete;
 using AirRemediation.Engine.Store;
 using AirRemediation.Engine.Tests.Harness;
 using Azure.Data.Tables;
@@ -119,6 +120,34 @@ public sealed class PinnedContentTests
         Assert.Contains("its approver is not the identity its approval (audit entry", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, t.Blocked("resume-pinned.example"));
         Assert.Equal(ActionState.Approved, (await store.GetActionAsync(action.Id))!.State);
+    }
+
+    [Fact]
+    public async Task A_stopped_runs_journal_changed_before_it_is_resumed_is_refused()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var request = Remediation.Normalize(alex, new SoftDeleteRequest
+        {
+            Query = new ClusterQuery { Subject = "Lunch on Friday?" },
+            Mailboxes = ["lynne@contoso.com", "megan@contoso.com", "adele@contoso.com"],
+        });
+        // Ctrl+C as soon as the first message is reported: the run stops Cancelled with its journal pinned.
+        using var stop = new CancellationTokenSource();
+        var stopped = await Remediation.RunAsync(alex, request, null, new RunSink(_ => stop.Cancel(), _ => { }), stop.Token);
+        Assert.Equal(ActionState.Cancelled, stopped.State);
+        var store = await alex.GetStoreAsync(default);
+        var pinned = (await store.GetAuditAsync(stopped.ActionId).ToListAsync()).Last();
+        Assert.Equal(ActionState.Cancelled, pinned.ToState);
+        Assert.NotNull(pinned.ItemsPin);
+
+        var item = (await store.GetItemsAsync(stopped.ActionId).ToListAsync()).First();
+        await Tamper.ItemAsync(store, stopped.ActionId, item.Seq, "after-state", "{}");
+
+        var e = await Assert.ThrowsAsync<AirException>(() => Remediation.ResumeAsync(alex, stopped.ActionId, RunSink.None, default));
+        Assert.Equal(AirErrorKind.Tampered, e.Kind);
+        Assert.Contains($"do not match what audit entry {pinned.Seq} (Cancelled) pinned", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ActionState.Cancelled, (await store.GetActionAsync(stopped.ActionId))!.State);
     }
 
     /// <summary>Writes the store behind the module's back, as someone with write access to the file or the table could.</summary>
