@@ -85,7 +85,8 @@ public static class AuditChain
         Hash = "",
     });
 
-    private static void Field(StringBuilder sb, string name, string? value)
+    /// <summary>One canonical field: <c>name:length:value\n</c>, or <c>name:-\n</c> for null (also used by <see cref="ContentPin"/>).</summary>
+    internal static void Field(StringBuilder sb, string name, string? value)
     {
         sb.Append(name).Append(':');
         if (value is null)

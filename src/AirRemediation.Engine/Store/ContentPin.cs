@@ -18,16 +18,16 @@ public static class ContentPin
     {
         ArgumentNullException.ThrowIfNull(a);
         var sb = new StringBuilder(256 + a.ParametersJson.Length);
-        Field(sb, "v", "air-pin-1");
-        Field(sb, "id", a.Id);
-        Field(sb, "kind", a.Kind.ToString());
-        Field(sb, "parameters", a.ParametersJson);
-        Field(sb, "proposedBy", a.ProposedBy);
-        Field(sb, "proposerId", a.ProposerId);
-        Field(sb, "expiresAt", a.ExpiresAt is { } e ? AuditChain.FormatTime(e) : null);
-        Field(sb, "investigationId", a.InvestigationId);
-        Field(sb, "relatedActionId", a.RelatedActionId);
-        Field(sb, "dedupeKey", a.DedupeKey);
+        AuditChain.Field(sb, "v", "air-pin-1");
+        AuditChain.Field(sb, "id", a.Id);
+        AuditChain.Field(sb, "kind", a.Kind.ToString());
+        AuditChain.Field(sb, "parameters", a.ParametersJson);
+        AuditChain.Field(sb, "proposedBy", a.ProposedBy);
+        AuditChain.Field(sb, "proposerId", a.ProposerId);
+        AuditChain.Field(sb, "expiresAt", a.ExpiresAt is { } e ? AuditChain.FormatTime(e) : null);
+        AuditChain.Field(sb, "investigationId", a.InvestigationId);
+        AuditChain.Field(sb, "relatedActionId", a.RelatedActionId);
+        AuditChain.Field(sb, "dedupeKey", a.DedupeKey);
         return Hash(sb);
     }
 
@@ -40,25 +40,17 @@ public static class ContentPin
         await foreach (var i in items.WithCancellation(ct).ConfigureAwait(false))
         {
             sb.Clear();
-            Field(sb, "seq", i.Seq.ToString(CultureInfo.InvariantCulture));
-            Field(sb, "key", i.Key);
-            Field(sb, "target", i.Target);
-            Field(sb, "state", i.State.ToString());
-            Field(sb, "data", i.DataJson);
-            Field(sb, "before", i.BeforeJson);
-            Field(sb, "after", i.AfterJson);
+            AuditChain.Field(sb, "seq", i.Seq.ToString(CultureInfo.InvariantCulture));
+            AuditChain.Field(sb, "key", i.Key);
+            AuditChain.Field(sb, "target", i.Target);
+            AuditChain.Field(sb, "state", i.State.ToString());
+            AuditChain.Field(sb, "data", i.DataJson);
+            AuditChain.Field(sb, "before", i.BeforeJson);
+            AuditChain.Field(sb, "after", i.AfterJson);
             hash.AppendData(Encoding.UTF8.GetBytes(sb.ToString()));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private static string Hash(StringBuilder sb) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
-
-    private static void Field(StringBuilder sb, string name, string? value)
-    {
-        sb.Append(name).Append(':');
-        if (value is null) sb.Append('-');
-        else sb.Append(value.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(value);
-        sb.Append('\n');
-    }
 }

@@ -19,14 +19,7 @@ public sealed class DecisionServiceTests
 {
     private const string ApproverRoles = "Security Administrator, Security Operator or Global Administrator";
 
-    private static async Task<ActionRecord> ProposeAsync(AirSession proposer, string url)
-    {
-        var request = Remediation.Normalize(proposer, new UrlBlockRequest { Urls = [url] });
-        var created = await ProposalService.ProposeAsync(proposer, request, "Seen in a phishing campaign.", null, default);
-        Assert.True(created.Created);
-        Assert.Equal(ActionState.Pending, created.Action.State);
-        return created.Action;
-    }
+    private static Task<ActionRecord> ProposeAsync(AirSession proposer, string url) => ApprovalTenant.ProposeBlockAsync(proposer, url);
 
     private static async Task<ActionRecord> ActionAsync(AirSession session, string id) =>
         (await (await session.GetStoreAsync(default)).GetActionAsync(id))!;

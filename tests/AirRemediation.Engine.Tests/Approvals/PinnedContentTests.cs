@@ -22,13 +22,7 @@ namespace AirRemediation.Engine.Tests.Approvals;
 [Collection(Store.StoreCollection.Name)]
 public sealed class PinnedContentTests
 {
-    private static async Task<ActionRecord> ProposeAsync(AirSession proposer, string url)
-    {
-        var request = Remediation.Normalize(proposer, new UrlBlockRequest { Urls = [url] });
-        var created = await ProposalService.ProposeAsync(proposer, request, "Seen in a phishing campaign.", null, default);
-        Assert.True(created.Created);
-        return created.Action;
-    }
+    private static Task<ActionRecord> ProposeAsync(AirSession proposer, string url) => ApprovalTenant.ProposeBlockAsync(proposer, url);
 
     [Theory]
     [InlineData(false)]

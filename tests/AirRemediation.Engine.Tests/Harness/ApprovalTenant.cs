@@ -1,8 +1,13 @@
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Approvals;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Http;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.BlockUrl;
 using AirRemediation.Simulator;
 using AirRemediation.Simulator.Scenario;
 using AirRemediation.Simulator.State;
+using Xunit;
 
 namespace AirRemediation.Engine.Tests.Harness;
 
@@ -109,6 +114,16 @@ internal sealed class ApprovalTenant : IAsyncDisposable
         }, CancellationToken.None, clock);
         lock (sessions) sessions.Add(s);
         return s;
+    }
+
+    /// <summary>Proposes blocking one URL (New-AirAction -BlockUrl) as <paramref name="proposer"/>: the queue's simplest action.</summary>
+    public static async Task<ActionRecord> ProposeBlockAsync(AirSession proposer, string url)
+    {
+        var request = Remediation.Normalize(proposer, new UrlBlockRequest { Urls = [url] });
+        var created = await ProposalService.ProposeAsync(proposer, request, "Seen in a phishing campaign.", null, default);
+        Assert.True(created.Created);
+        Assert.Equal(ActionState.Pending, created.Action.State);
+        return created.Action;
     }
 
     /// <summary>URL block entries with this value in the tenant's list.</summary>
