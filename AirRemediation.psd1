@@ -26,6 +26,7 @@
         'Deny-AirAction'
         'Test-AirPermission'
         'Test-AirAuditTrail'
+        'Test-AirTenant'
         'Set-AirApprovalPolicy'
         'Block-AirUrl'
         'Unblock-AirUrl'

@@ -20,6 +20,17 @@ internal static class ResultMapper
         _ => state.ToString(),
     };
 
+    public static AirTenantProbe ToOutput(Engine.Doctor.ProbeResult r) => new()
+    {
+        Area = r.Area,
+        Probe = r.Name,
+        Result = r.Outcome.ToString(),
+        Status = r.Status,
+        Code = r.Code,
+        Detail = r.Detail,
+        Hint = r.Hint,
+    };
+
     public static AirMessageResult ToOutput(MessageResult r) => new()
     {
         ActionId = r.ActionId,
