@@ -107,6 +107,13 @@ internal abstract class RemediationKind
     /// <summary>The summary of the undo action of <paramref name="original"/>.</summary>
     public abstract string UndoSummary(ActionRecord original);
 
+    /// <summary>
+    /// The approved action this direct request would reverse, if any (an unblock of a URL an approved action blocked):
+    /// such a request needs an approval of its own instead of running at once. Null by default.
+    /// </summary>
+    public virtual Task<ActionRecord?> ReversesApprovedAsync(IActionStore store, ActionRequest request, CancellationToken ct) =>
+        Task.FromResult<ActionRecord?>(null);
+
     /// <summary>The Failed finding of an input the request rejected (<paramref name="index"/> keeps equal inputs apart).</summary>
     public abstract Finding Rejected(RejectedInput input, int index);
 

@@ -23,7 +23,16 @@ public static class Remediation
     /// Runs a request directly (no approval step), journaled. If the same request was interrupted, its action is resumed
     /// instead; <paramref name="confirm"/> (ShouldProcess) is asked before each change a kind confirms one by one.
     /// </summary>
-    public static Task<RunSummary> RunAsync(AirSession session, NormalizedRequest request, Confirm? confirm, RunSink sink, CancellationToken ct) =>
+    public static async Task<RunSummary> RunAsync(AirSession session, NormalizedRequest request, Confirm? confirm, RunSink sink, CancellationToken ct)
+    {
+        var kind = KindRegistry.For(request.Kind);
+        var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
+        if (await kind.ReversesApprovedAsync(store, request.Request, ct).ConfigureAwait(false) is { } approved)
+            return await ProposeReversalAsync(session, store, kind, request, approved, ct).ConfigureAwait(false);
+        return await RunDirectAsync(session, request, confirm, sink, ct).ConfigureAwait(false);
+    }
+
+    private static Task<RunSummary> RunDirectAsync(AirSession session, NormalizedRequest request, Confirm? confirm, RunSink sink, CancellationToken ct) =>
         ActionPipeline.RunAsync(session, KindRegistry.For(request.Kind), request, confirm, sink, ct);
 
     /// <summary>-WhatIf: what a run would find, unit by unit (mailbox, list), as the kind's result objects; reads only.</summary>
@@ -75,6 +84,36 @@ public static class Remediation
     }
 
     internal static string UndoKey(ActionRecord original) => "Undo:" + original.Id;
+
+    /// <summary>A direct request that would reverse an approved action, proposed for approval instead of run (nothing changes now).</summary>
+    private static async Task<RunSummary> ProposeReversalAsync(AirSession session, IActionStore store, RemediationKind kind, NormalizedRequest request,
+        ActionRecord approved, CancellationToken ct)
+    {
+        var proposal = kind.Propose(request);
+        var now = store.Clock.GetUtcNow();
+        var created = await store.CreateActionAsync(new NewAction
+        {
+            Kind = proposal.Kind,
+            InitialState = ActionState.Pending,
+            ExpiresAt = now + ActionStateMachine.PendingLifetime,
+            DedupeKey = proposal.DedupeKey,
+            // The same request again within the hour returns the waiting proposal instead of queueing a second one.
+            DedupeSince = now - TimeSpan.FromHours(1),
+            ParametersJson = proposal.ParametersJson,
+            Summary = proposal.Summary,
+            RelatedActionId = approved.Id,
+        }, AuditContexts.For(session, $"Reverses action {approved.Id}, which ran on {approved.ApprovedBy}'s approval: it needs an approval too."), ct).ConfigureAwait(false);
+        var proposed = created.Action;
+        AirLog.Current.Warning(
+            $"This would reverse action {approved.Id}, which ran on a second person's approval, so it needs one too: {(created.Created ? "proposed" : "already waiting")} as action {proposed.Id}. Someone other than {proposed.ProposedBy} runs it with Approve-AirAction -Id {proposed.Id}.");
+        return new RunSummary
+        {
+            ActionId = proposed.Id,
+            Kind = proposed.Kind,
+            State = proposed.State,
+            Note = $"Awaiting approval: Approve-AirAction -Id {proposed.Id}",
+        };
+    }
 
     private static async Task<RunSummary> ProposeUndoAsync(AirSession session, IActionStore store, RemediationKind kind, ActionRecord original,
         ActionRecord? earlier, CancellationToken ct)

@@ -374,4 +374,45 @@ public sealed class DecisionServiceTests
         Assert.False(Row(PermissionChecker.Check(app, new ApprovalPolicy(false, [ApprovalTenant.AutomationName])), "Approve or deny actions").Allowed);
         Assert.True(Row(PermissionChecker.Check(app, new ApprovalPolicy(false, [FaultTenant.AutomationClientId])), "Approve or deny actions").Allowed);
     }
+
+    [Fact]
+    public async Task Unblocking_a_URL_an_approved_action_blocked_needs_an_approval_too()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var megan = await t.UserAsync(ApprovalTenant.Megan);
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var block = await ProposeAsync(megan, "unblock-needs-approval.example");
+        Assert.Equal(ActionState.Completed, (await ApproveAsync(alex, block.Id)).State);
+
+        var unblock = Remediation.Normalize(alex, new Kinds.UnblockUrl.UrlUnblockRequest { Urls = ["unblock-needs-approval.example"] });
+        var asked = await Remediation.RunAsync(alex, unblock, null, RunSink.None, default);
+
+        Assert.Equal(ActionState.Pending, asked.State);
+        Assert.Equal(ActionKind.UnblockUrl, asked.Kind);
+        Assert.Equal(1, t.Blocked("unblock-needs-approval.example"));
+        var proposal = await ActionAsync(alex, asked.ActionId);
+        Assert.Equal(block.Id, proposal.RelatedActionId);
+        Assert.Equal(ApprovalTenant.Alex, proposal.ProposedBy);
+        // Asking again within the hour returns the waiting proposal.
+        Assert.Equal(asked.ActionId, (await Remediation.RunAsync(alex, unblock, null, RunSink.None, default)).ActionId);
+        Assert.Equal(AirErrorKind.ApprovalRefused, (await Assert.ThrowsAsync<AirException>(() => ApproveAsync(alex, asked.ActionId))).Kind);
+
+        var done = await ApproveAsync(megan, asked.ActionId);
+
+        Assert.Equal(ActionState.Completed, done.State);
+        Assert.Equal(0, t.Blocked("unblock-needs-approval.example"));
+    }
+
+    [Fact]
+    public async Task Unblocking_a_URL_blocked_directly_runs_at_once()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        Assert.Equal(ActionState.Completed, (await Remediation.RunAsync(alex, Remediation.Normalize(alex, new UrlBlockRequest { Urls = ["direct-block.example"] }), null, RunSink.None, default)).State);
+
+        var unblocked = await Remediation.RunAsync(alex, Remediation.Normalize(alex, new Kinds.UnblockUrl.UrlUnblockRequest { Urls = ["direct-block.example"] }), null, RunSink.None, default);
+
+        Assert.Equal(ActionState.Completed, unblocked.State);
+        Assert.Equal(0, t.Blocked("direct-block.example"));
+    }
 }

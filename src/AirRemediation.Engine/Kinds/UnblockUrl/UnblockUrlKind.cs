@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Kinds.UrlBlock;
+using AirRemediation.Engine.Store;
 
 namespace AirRemediation.Engine.Kinds.UnblockUrl;
 
@@ -21,6 +22,25 @@ internal sealed class UnblockUrlKind : UrlKind<UrlUnblockRequest>
     protected override KindRun Open(RunContext run, UrlUnblockRequest request) => new UnblockRun(run, request);
 
     public override string UndoSummary(ActionRecord original) => $"Undo of {original.Id}: re-add the URL block entries it removed";
+
+    /// <summary>A block entry that a Completed, approved BlockUrl action added (by value or by entry id) is removed on a second person's approval too.</summary>
+    public override async Task<ActionRecord?> ReversesApprovedAsync(IActionStore store, ActionRequest request, CancellationToken ct)
+    {
+        var r = (UrlUnblockRequest)request;
+        var keys = r.Urls.Select(UrlItemData.Key).ToHashSet(StringComparer.Ordinal);
+        var ids = r.Ids.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var blocks = store.QueryActionsAsync(new ActionQuery { Kind = ActionKind.BlockUrl, States = [ActionState.Completed, ActionState.PartiallyCompleted] }, ct);
+        await foreach (var block in blocks.ConfigureAwait(false))
+        {
+            if (block.ApproverId is null && block.ApprovedBy is null) continue;
+            await foreach (var item in store.GetItemsAsync(block.Id, new ItemQuery { States = [ItemState.Done] }, ct).ConfigureAwait(false))
+            {
+                if (keys.Contains(item.Key)) return block;
+                if (ids.Count > 0 && item.AfterJson is { } after && UrlItemData.FromJson(after).Id is { } id && ids.Contains(id)) return block;
+            }
+        }
+        return null;
+    }
 
     public override Finding Rejected(RejectedInput input, int index) =>
         new($"invalid|{index}|{input.Input}", input.Input, new UrlItemData(input.Input, UrlOp.Remove).ToJson(), ItemState.Failed, input.Error.Message)
