@@ -1,4 +1,3 @@
-using System.Globalization;
 using AirRemediation.Simulator.Scenario;
 
 namespace AirRemediation.Simulator;

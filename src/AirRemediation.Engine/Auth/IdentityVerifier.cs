@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Http;

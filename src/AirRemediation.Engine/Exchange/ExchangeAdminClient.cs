@@ -1,8 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Http;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Engine.Exchange;
 
 /// <summary>What one Exchange cmdlet returned over InvokeCommand: its output objects (all pages) and its warnings.</summary>

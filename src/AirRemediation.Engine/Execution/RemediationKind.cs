@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;

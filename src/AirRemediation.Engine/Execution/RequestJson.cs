@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AirRemediation.Engine.Actions;
 
 namespace AirRemediation.Engine.Execution;

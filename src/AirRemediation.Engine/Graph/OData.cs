@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AirRemediation.Engine.Graph;
 
 /// <summary>OData literals for Graph <c>$filter</c> expressions, written one way everywhere.</summary>

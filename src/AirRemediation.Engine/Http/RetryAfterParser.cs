@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AirRemediation.Engine.Http;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Engine.Diagnostics;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Kiota.Abstractions;

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Auth;
 
 namespace AirRemediation.Engine.Investigations;

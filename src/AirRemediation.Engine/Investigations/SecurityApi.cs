@@ -1,4 +1,3 @@
-using System.Globalization;
 using AirRemediation.Engine.Graph;
 using Microsoft.Graph;
 using Microsoft.Graph.Models.Security;

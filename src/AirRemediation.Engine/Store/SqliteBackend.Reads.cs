@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Actions;
 using Microsoft.Data.Sqlite;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AirRemediation.Engine.Actions;
 using Microsoft.Data.Sqlite;
 

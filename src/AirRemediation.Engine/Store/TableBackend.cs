@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Actions;
 using Azure;
 using Azure.Data.Tables;

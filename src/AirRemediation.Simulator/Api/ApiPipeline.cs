@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Exchange;
 using AirRemediation.Simulator.Identity;
 using AirRemediation.Simulator.Limits;

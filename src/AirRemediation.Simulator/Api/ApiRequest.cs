@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Identity;
 
 namespace AirRemediation.Simulator.Api;

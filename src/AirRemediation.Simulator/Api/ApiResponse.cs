@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Api;
 
 /// <summary>What a handler answers: status, headers, JSON body; or an instruction to drop the connection.</summary>

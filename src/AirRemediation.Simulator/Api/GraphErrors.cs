@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Api;
 
 /// <summary>Graph's error envelope: {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.</summary>

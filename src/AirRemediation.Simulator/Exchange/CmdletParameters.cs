@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Exchange;
 
 /// <summary>The Parameters object of an InvokeCommand body, read the way PowerShell binds them (names case-insensitive).</summary>

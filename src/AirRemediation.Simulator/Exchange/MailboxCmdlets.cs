@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Api;
 using AirRemediation.Simulator.State;
 

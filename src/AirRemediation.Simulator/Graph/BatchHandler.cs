@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Api;
 
 namespace AirRemediation.Simulator.Graph;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Graph;
 
 /// <summary>Applies $select to a full entity: keeps the selected properties plus id and @odata annotations.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.State;
 
 namespace AirRemediation.Simulator.Graph;

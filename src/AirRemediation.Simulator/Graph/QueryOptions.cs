@@ -1,4 +1,3 @@
-using System.Globalization;
 using AirRemediation.Simulator.Api;
 
 namespace AirRemediation.Simulator.Graph;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace AirRemediation.Simulator.Graph;
 
 /// <summary>Opaque directory-style page tokens (clients must not build them; only follow nextLink).</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Api;
 using AirRemediation.Simulator.Observability;
 using AirRemediation.Simulator.Scenario;

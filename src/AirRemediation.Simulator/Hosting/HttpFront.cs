@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Api;
 using AirRemediation.Simulator.Graph;
 using AirRemediation.Simulator.Identity;

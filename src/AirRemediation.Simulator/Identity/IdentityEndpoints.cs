@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Api;
 using AirRemediation.Simulator.State;
 

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Identity;
 
 /// <summary>Every secret the simulator holds or hands out, so secret-hygiene tests can grep logs for them.</summary>

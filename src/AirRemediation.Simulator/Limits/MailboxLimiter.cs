@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AirRemediation.Simulator.Scenario;
 
 namespace AirRemediation.Simulator.Limits;

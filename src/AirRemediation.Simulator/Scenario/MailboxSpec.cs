@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Scenario;
 
 public sealed class MailboxSpec

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.Scenario;
 
 /// <summary>The JSON a scenario file holds: one tenant and everything in it. Documented in docs/SIMULATOR.md.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.State;
 
 /// <summary>Fills in what the real alerts_v2 always returns, so a terse scenario still yields Graph's full shape.</summary>

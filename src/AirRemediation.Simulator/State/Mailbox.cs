@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.State;
 
 public sealed class Mailbox

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Simulator.State;
 
 /// <summary>Gives a scenario inbox rule an id and the properties Graph always returns.</summary>

@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Scenario;
 
 namespace AirRemediation.Simulator.State;

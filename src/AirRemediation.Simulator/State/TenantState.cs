@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using AirRemediation.Simulator.Scenario;
 
 namespace AirRemediation.Simulator.State;

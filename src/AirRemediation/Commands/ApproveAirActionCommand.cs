@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Approvals;
 using AirRemediation.Completers;

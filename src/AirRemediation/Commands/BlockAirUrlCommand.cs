@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Management.Automation;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Kinds.BlockUrl;
 using AirRemediation.Engine.Kinds.UrlBlock;

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using AirRemediation.Engine.Auth;

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using AirRemediation.Engine.Approvals;
 using AirRemediation.Engine.Investigations;
 using AirRemediation.Infrastructure;

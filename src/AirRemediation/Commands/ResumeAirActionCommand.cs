@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Completers;
 using AirRemediation.Infrastructure;

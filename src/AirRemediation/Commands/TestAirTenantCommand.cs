@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using AirRemediation.Engine.Doctor;
 using AirRemediation.Infrastructure;
 

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace AirRemediation.Completers;
 
 /// <summary>Turns raw suggestions into CompletionResults, keeping the quote the user started with.</summary>

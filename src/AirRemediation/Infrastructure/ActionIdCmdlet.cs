@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using AirRemediation.Completers;
 using AirRemediation.Engine;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Management.Automation;
 using AirRemediation.Engine;
 using AirRemediation.Engine.Diagnostics;
 

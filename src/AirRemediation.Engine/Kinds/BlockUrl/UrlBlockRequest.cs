@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Kinds.UrlBlock;

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Exchange;

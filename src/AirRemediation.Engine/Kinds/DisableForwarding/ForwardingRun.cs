@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Execution;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace AirRemediation.Engine.Kinds.DisableForwarding;
 
 /// <summary>A mailbox's forwarding fields as Get-Mailbox returns them.</summary>

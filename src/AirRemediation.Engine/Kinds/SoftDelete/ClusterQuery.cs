@@ -1,4 +1,3 @@
-using System.Text;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Graph;
 

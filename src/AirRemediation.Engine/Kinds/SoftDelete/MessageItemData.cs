@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AirRemediation.Engine.Graph;
 
 namespace AirRemediation.Engine.Kinds.SoftDelete;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Graph;

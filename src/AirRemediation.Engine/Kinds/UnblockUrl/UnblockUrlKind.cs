@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Kinds.UrlBlock;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace AirRemediation.Engine.Kinds.UrlBlock;
 
 /// <summary>One URL entry of the Tenant Allow/Block List as Get-TenantAllowBlockListItems returns it.</summary>
