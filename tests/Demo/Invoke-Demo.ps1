@@ -115,12 +115,22 @@ try {
     Show-Step 'The alert now carries the outcome as a comment'
     ((Invoke-RestMethod "$($ready.http)/_simulator/state").alerts | Select-Object -First 1).comments | Select-Object createdByDisplayName, comment | Format-List | Show
 
-    Show-Step 'Undo: the message goes back to the folder it came from'
+    Show-Step 'Undo: the action ran on an approval, so Alex''s undo is proposed for approval, not run'
     Connect-As 'alex@contoso.com'
-    Undo-AirAction -Id $mine.Id -Force | Show
+    $undo = Undo-AirAction -Id $mine.Id -Force 3>$null
+    $undo | Show
+    Show-Step 'Megan approves the undo: the message goes back to the folder it came from'
+    Connect-As 'megan@contoso.com'
+    Approve-AirAction -Id $undo.ActionId -Force | Show
 
-    Show-Step 'The audit trail is a hash chain; Test-AirAuditTrail verifies it'
-    Test-AirAuditTrail | Show
+    Show-Step 'The audit trail is a hash chain that pins what was approved; Test-AirAuditTrail verifies it and gives its head'
+    $check = Test-AirAuditTrail
+    $check | Show
+    Write-Host "  Head to keep outside the store (a SIEM, a job log): $($check.Head)"
+    Write-Host "  Later: Test-AirAuditTrail -ExpectedHead '$($check.Head)' -> IsValid $((Test-AirAuditTrail -ExpectedHead $check.Head).IsValid)"
+
+    Show-Step 'Test-AirTenant: a read-only doctor that checks every assumption the module makes about a tenant'
+    Test-AirTenant -Mailbox 'adele@contoso.com' | Show
 
     Disconnect-AirService
     Show-Step "Done. The action store of this demo is $store"
