@@ -10,6 +10,9 @@ namespace AirRemediation.Engine.Graph;
 /// </summary>
 internal sealed class MailApi(GraphServiceClient client)
 {
+    /// <summary>Addresses resolved to the object ids Graph takes as keys (shared by every call of this run).</summary>
+    public UserKeys Keys { get; } = new(client);
+
     public const string RecoverableItemsDeletions = "recoverableitemsdeletions";
     private const string ImmutableIdPreference = "IdType=\"ImmutableId\"";
     private static readonly string[] MessageFields = ["id", "internetMessageId", "subject", "from", "parentFolderId", "receivedDateTime"];
@@ -25,6 +28,7 @@ internal sealed class MailApi(GraphServiceClient client)
             }, ct).ConfigureAwait(false)
             : await client.Users.WithUrl(nextLink).GetAsync(cancellationToken: ct).ConfigureAwait(false);
         var users = (response?.Value ?? []).Where(u => u.Id is not null).Select(u => new MailboxUser(u.Id!, u.Mail, u.UserPrincipalName)).ToList();
+        foreach (var u in users) Keys.Know(u);
         return (users, response?.OdataNextLink);
     }
 
@@ -34,7 +38,7 @@ internal sealed class MailApi(GraphServiceClient client)
     {
         void Configure<TQ>(RequestConfiguration<TQ> r) where TQ : class, new() => r.Headers.Add("Prefer", ImmutableIdPreference);
         MessageCollectionResponse? response;
-        var user = client.Users[mailbox];
+        var user = client.Users[await Keys.KeyOfAsync(mailbox, ct).ConfigureAwait(false)];
         if (nextLink is not null)
         {
             response = folder is null
@@ -67,7 +71,7 @@ internal sealed class MailApi(GraphServiceClient client)
     /// <summary>Moves a message; returns it as it is after the move (its id, with immutable ids, unchanged).</summary>
     public async Task<MailMessage> MoveAsync(string mailbox, string messageId, string destination, CancellationToken ct)
     {
-        var moved = await client.Users[mailbox].Messages[messageId].Move.PostAsync(
+        var moved = await client.Users[await Keys.KeyOfAsync(mailbox, ct).ConfigureAwait(false)].Messages[messageId].Move.PostAsync(
             new Microsoft.Graph.Users.Item.Messages.Item.Move.MovePostRequestBody { DestinationId = destination },
             r => r.Headers.Add("Prefer", ImmutableIdPreference), ct).ConfigureAwait(false);
         return moved is null ? new MailMessage(messageId, null, null, null, null, null) : ToMessage(moved);
@@ -76,7 +80,7 @@ internal sealed class MailApi(GraphServiceClient client)
     /// <summary>One message's id and folder.</summary>
     public async Task<MailMessage> GetAsync(string mailbox, string messageId, CancellationToken ct)
     {
-        var m = await client.Users[mailbox].Messages[messageId].GetAsync(r =>
+        var m = await client.Users[await Keys.KeyOfAsync(mailbox, ct).ConfigureAwait(false)].Messages[messageId].GetAsync(r =>
         {
             r.Headers.Add("Prefer", ImmutableIdPreference);
             r.QueryParameters.Select = MessageFields;
@@ -87,7 +91,7 @@ internal sealed class MailApi(GraphServiceClient client)
     /// <summary>The id of a folder by well-known name.</summary>
     public async Task<string> GetFolderIdAsync(string mailbox, string wellKnownName, CancellationToken ct)
     {
-        var f = await client.Users[mailbox].MailFolders[wellKnownName].GetAsync(r =>
+        var f = await client.Users[await Keys.KeyOfAsync(mailbox, ct).ConfigureAwait(false)].MailFolders[wellKnownName].GetAsync(r =>
         {
             r.Headers.Add("Prefer", ImmutableIdPreference);
             r.QueryParameters.Select = ["id"];

@@ -12,15 +12,18 @@ namespace AirRemediation.Engine.Graph;
 /// </summary>
 internal sealed class RulesApi(AirSession session)
 {
+    private readonly UserKeys keys = new(session.Graph);
+
     private static readonly string[] ServerProperties = ["id", "isReadOnly", "hasError", "@odata.etag", "@odata.context", "@odata.type"];
     private readonly HttpClient http = new(session.Handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(100) };
 
-    private string Rules(string mailbox) => $"{session.GraphEndpoint.ToString().TrimEnd('/')}/users/{Uri.EscapeDataString(mailbox)}/mailFolders/inbox/messageRules";
+    private async Task<string> RulesAsync(string mailbox, CancellationToken ct) =>
+        $"{session.GraphEndpoint.ToString().TrimEnd('/')}/users/{Uri.EscapeDataString(await keys.KeyOfAsync(mailbox, ct).ConfigureAwait(false))}/mailFolders/inbox/messageRules";
 
     public async Task<IReadOnlyList<JsonObject>> ListAsync(string mailbox, CancellationToken ct)
     {
         var rules = new List<JsonObject>();
-        var url = Rules(mailbox);
+        var url = await RulesAsync(mailbox, ct).ConfigureAwait(false);
         while (url is not null)
         {
             var page = await SendAsync(HttpMethod.Get, url, null, ct).ConfigureAwait(false) as JsonObject ?? [];
@@ -31,13 +34,13 @@ internal sealed class RulesApi(AirSession session)
     }
 
     public async Task<JsonObject?> GetAsync(string mailbox, string ruleId, CancellationToken ct) =>
-        await SendAsync(HttpMethod.Get, $"{Rules(mailbox)}/{Uri.EscapeDataString(ruleId)}", null, ct).ConfigureAwait(false) as JsonObject;
+        await SendAsync(HttpMethod.Get, $"{await RulesAsync(mailbox, ct).ConfigureAwait(false)}/{Uri.EscapeDataString(ruleId)}", null, ct).ConfigureAwait(false) as JsonObject;
 
     public async Task<JsonObject> SetEnabledAsync(string mailbox, string ruleId, bool enabled, CancellationToken ct) =>
-        await SendAsync(HttpMethod.Patch, $"{Rules(mailbox)}/{Uri.EscapeDataString(ruleId)}", new JsonObject { ["isEnabled"] = enabled }, ct).ConfigureAwait(false) as JsonObject ?? [];
+        await SendAsync(HttpMethod.Patch, $"{await RulesAsync(mailbox, ct).ConfigureAwait(false)}/{Uri.EscapeDataString(ruleId)}", new JsonObject { ["isEnabled"] = enabled }, ct).ConfigureAwait(false) as JsonObject ?? [];
 
-    public Task DeleteAsync(string mailbox, string ruleId, CancellationToken ct) =>
-        SendAsync(HttpMethod.Delete, $"{Rules(mailbox)}/{Uri.EscapeDataString(ruleId)}", null, ct);
+    public async Task DeleteAsync(string mailbox, string ruleId, CancellationToken ct) =>
+        await SendAsync(HttpMethod.Delete, $"{await RulesAsync(mailbox, ct).ConfigureAwait(false)}/{Uri.EscapeDataString(ruleId)}", null, ct).ConfigureAwait(false);
 
     /// <summary>Creates a rule from a recorded one (server-set properties left out); returns the new rule.</summary>
     public async Task<JsonObject> CreateAsync(string mailbox, JsonObject recorded, CancellationToken ct)
@@ -45,7 +48,7 @@ internal sealed class RulesApi(AirSession session)
         var body = new JsonObject();
         foreach (var (k, v) in recorded)
             if (!ServerProperties.Contains(k, StringComparer.OrdinalIgnoreCase)) body[k] = v?.DeepClone();
-        return await SendAsync(HttpMethod.Post, Rules(mailbox), body, ct).ConfigureAwait(false) as JsonObject ?? [];
+        return await SendAsync(HttpMethod.Post, await RulesAsync(mailbox, ct).ConfigureAwait(false), body, ct).ConfigureAwait(false) as JsonObject ?? [];
     }
 
     /// <summary>The tenant's verified domain names (the fallback when Exchange's accepted domains can't be read).</summary>

@@ -261,7 +261,11 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         if (ctx.Params.TryGetValue("user", out var key))
         {
             user = ctx.State.FindUser(key);
-            if (user is null) return ctx.Error(404, "ErrorInvalidUser", $"The requested user '{key}' is invalid.");
+            if (user is null)
+            {
+                if (ctx.State.IsAddressOnly(key)) Interlocked.Increment(ref ctx.Sim.Stats.AddressUsedAsUserKey);
+                return ctx.Error(404, "ErrorInvalidUser", $"The requested user '{key}' is invalid.");
+            }
         }
         else
         {

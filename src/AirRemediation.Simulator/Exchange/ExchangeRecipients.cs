@@ -9,7 +9,7 @@ public static class ExchangeRecipients
     {
         var v = identity.Trim();
         if (v.StartsWith("smtp:", StringComparison.OrdinalIgnoreCase)) v = v[5..];
-        var u = state.FindUser(v);
+        var u = state.FindByAddress(v);
         if (u is not null) return u;
         return state.Users.FirstOrDefault(x =>
             string.Equals(Alias(x), v, StringComparison.OrdinalIgnoreCase) || string.Equals(x.DisplayName, v, StringComparison.OrdinalIgnoreCase));

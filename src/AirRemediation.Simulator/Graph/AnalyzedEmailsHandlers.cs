@@ -169,7 +169,7 @@ public static class AnalyzedEmailsHandlers
         var now = ctx.Clock.GetUtcNow().UtcTicks;
         foreach (var (nid, rcpt) in pairs)
         {
-            var mbx = ctx.State.FindUser(rcpt)?.Mailbox;
+            var mbx = ctx.State.FindByAddress(rcpt)?.Mailbox;
             if (mbx is null) continue;
             lock (mbx.Gate)
             {

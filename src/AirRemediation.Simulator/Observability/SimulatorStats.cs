@@ -14,6 +14,8 @@ public sealed class SimulatorStats(TimeProvider clock)
     public long DroppedConnections;
     public long Unauthorized;
     public long Forbidden;
+    /// <summary>Requests refused because a client used an SMTP address (not the UPN or id) as a /users/{key}.</summary>
+    public long AddressUsedAsUserKey;
 
     public MailboxStats Mailbox(string upn) => Mailboxes.GetOrAdd(upn, _ => new MailboxStats());
 
@@ -42,7 +44,7 @@ public sealed class SimulatorStats(TimeProvider clock)
     {
         Mailboxes.Clear();
         Apps.Clear();
-        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = 0;
+        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = 0;
         foreach (var m in state.Mailboxes)
         {
             lock (m.Gate)
@@ -116,6 +118,7 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["droppedConnections"] = Interlocked.Read(ref DroppedConnections),
                 ["unauthorized"] = Interlocked.Read(ref Unauthorized),
                 ["forbidden"] = Interlocked.Read(ref Forbidden),
+                ["addressUsedAsUserKey"] = Interlocked.Read(ref AddressUsedAsUserKey),
                 ["moves"] = totalMoves,
                 // Mailbox requests being served at this moment (a test proves a stopped client left nothing running).
                 ["inFlight"] = Mailboxes.ToArray().Sum(p => Volatile.Read(ref p.Value.CurrentConcurrency)),

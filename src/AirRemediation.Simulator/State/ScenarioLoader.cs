@@ -117,7 +117,7 @@ public static class ScenarioLoader
 
     public static Mailbox AddMailbox(TenantState state, MailboxSpec spec, TimeProvider clock)
     {
-        var owner = state.FindUser(spec.User) ?? throw new InvalidDataException($"Mailbox owner '{spec.User}' is not in users.");
+        var owner = state.FindByAddress(spec.User) ?? throw new InvalidDataException($"Mailbox owner '{spec.User}' is not in users.");
         if (owner.Mailbox is not null) throw new InvalidDataException($"User '{spec.User}' has two mailboxes.");
         var mbx = new Mailbox
         {

@@ -35,11 +35,22 @@ public sealed class TenantState
         Users.Add(user);
         usersByKey[user.Id] = user;
         usersByKey[user.UserPrincipalName] = user;
-        if (!string.Equals(user.Mail, user.UserPrincipalName, StringComparison.OrdinalIgnoreCase)) usersByKey.TryAdd(user.Mail, user);
+        usersByAddress.TryAdd(user.Mail, user);
     }
 
-    /// <summary>By object id, UPN or primary SMTP address, as Graph resolves /users/{id|userPrincipalName}.</summary>
+    readonly Dictionary<string, SimUser> usersByAddress = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// By object id or UPN: the keys Graph documents for <c>/users/{id | userPrincipalName}</c>. An SMTP address that
+    /// differs from the UPN is not a key (live tenants answer ErrorInvalidUser; see docs/SIMULATOR.md).
+    /// </summary>
     public SimUser? FindUser(string key) => usersByKey.TryGetValue(key, out var u) ? u : null;
+
+    /// <summary>By object id, UPN or primary SMTP address: how Exchange resolves -Identity and mail flow resolves a recipient.</summary>
+    public SimUser? FindByAddress(string address) => FindUser(address) ?? (usersByAddress.TryGetValue(address, out var u) ? u : null);
+
+    /// <summary>True when <paramref name="key"/> is some user's SMTP address but not a Graph key (counted when a client uses it as one).</summary>
+    public bool IsAddressOnly(string key) => FindUser(key) is null && usersByAddress.ContainsKey(key);
 
     public Mailbox? MailboxByIndex(int index) => index >= 0 && index < Mailboxes.Count ? Mailboxes[index] : null;
 
