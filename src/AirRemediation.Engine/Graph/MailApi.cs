@@ -17,6 +17,9 @@ internal sealed class MailApi(GraphServiceClient client)
     private const string ImmutableIdPreference = "IdType=\"ImmutableId\"";
     private static readonly string[] MessageFields = ["id", "internetMessageId", "subject", "from", "parentFolderId", "receivedDateTime"];
 
+    /// <summary>PR_MESSAGE_CLASS, expanded on searches so Teams chat items (which /messages lists too) are told from mail.</summary>
+    private static readonly string[] MessageClass = ["singleValueExtendedProperties($filter=id eq 'String 0x001A')"];
+
     /// <summary>One page of users (id, mail, UPN); pass the previous page's next link to continue.</summary>
     public async Task<(IReadOnlyList<MailboxUser> Users, string? NextLink)> ListUsersPageAsync(string? nextLink, CancellationToken ct)
     {
@@ -52,6 +55,7 @@ internal sealed class MailApi(GraphServiceClient client)
                 Configure(r);
                 r.QueryParameters.Filter = filter;
                 r.QueryParameters.Select = MessageFields;
+                r.QueryParameters.Expand = MessageClass;
                 r.QueryParameters.Top = pageSize;
             }, ct).ConfigureAwait(false);
         }
@@ -100,5 +104,7 @@ internal sealed class MailApi(GraphServiceClient client)
     }
 
     private static MailMessage ToMessage(Message m) =>
-        new(m.Id ?? "", m.InternetMessageId, m.Subject, m.From?.EmailAddress?.Address, m.ParentFolderId, m.ReceivedDateTime);
+        new(m.Id ?? "", m.InternetMessageId, m.Subject, m.From?.EmailAddress?.Address, m.ParentFolderId, m.ReceivedDateTime,
+            m.SingleValueExtendedProperties?.FirstOrDefault(p => p.Id is { } id && id.Replace(" ", "", StringComparison.Ordinal).Equals("String0x1a", StringComparison.OrdinalIgnoreCase)
+                || p.Id?.Replace(" ", "", StringComparison.Ordinal).Equals("String0x001a", StringComparison.OrdinalIgnoreCase) == true)?.Value);
 }

@@ -7,4 +7,12 @@ public sealed record MailMessage(
     string? Subject,
     string? From,
     string? ParentFolderId,
-    DateTimeOffset? ReceivedDateTime);
+    DateTimeOffset? ReceivedDateTime,
+    string? ItemClass = null)
+{
+    /// <summary>
+    /// A Teams chat message, which Graph's /messages lists beside mail (a documented known issue): never remediated as mail.
+    /// Known only when the search asked for the message class.
+    /// </summary>
+    public bool IsTeamsChat => ItemClass?.StartsWith("IPM.SkypeTeams", StringComparison.OrdinalIgnoreCase) == true;
+}

@@ -43,12 +43,24 @@ public static class MailHandlers
         return -2;
     }
 
+    static readonly System.Text.RegularExpressions.Regex MessageClassExpand = new(
+        @"^\s*singleValueExtendedProperties\s*\(\s*\$filter\s*=\s*id\s+eq\s+'String 0x0*1A'\s*\)\s*$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public static ApiResponse ListMessages(RouteContext ctx)
     {
         var folder = Folder(ctx, out var ferr);
         if (ferr is not null) return ferr;
-        var q = QueryOptions.Parse(ctx, 10, 1000, ["$top", "$skip", "$select", "$filter", "$orderby", "$count"], out var error);
+        var q = QueryOptions.Parse(ctx, 10, 1000, ["$top", "$skip", "$select", "$filter", "$orderby", "$count", "$expand"], out var error);
         if (error is not null) return error;
+        var withClass = false;
+        if (ctx.Request.Query.GetValueOrDefault("$expand") is { } expand)
+        {
+            // The one expansion remediation uses: the message class, to tell mail from Teams chat items.
+            if (!MessageClassExpand.IsMatch(expand))
+                return ctx.Error(400, "BadRequest", $"Parsing OData Select and Expand failed: '{expand}' is not supported by the simulator (only singleValueExtendedProperties($filter=id eq 'String 0x001A')).");
+            withClass = true;
+        }
 
         FilterEvaluator<SimMessage>? eval = null;
         if (q.Filter is not null)
@@ -108,7 +120,13 @@ public static class MailHandlers
                 ? items.OrderByDescending(m => m.ReceivedTicks).ThenByDescending(m => m.Seq).ToList()
                 : items.OrderBy(m => m.ReceivedTicks).ThenBy(m => m.Seq).ToList();
             total = list.Count;
-            foreach (var m in list.Skip(q.Skip).Take(q.Top)) page.Add(JsonSelect.Apply(MessageJson.Build(mbx, m, immutable), q.Select));
+            foreach (var m in list.Skip(q.Skip).Take(q.Top))
+            {
+                var json = JsonSelect.Apply(MessageJson.Build(mbx, m, immutable), q.Select);
+                // Graph names the property by its canonical id form.
+                if (withClass) json["singleValueExtendedProperties"] = new JsonArray(new JsonObject { ["id"] = "String 0x1a", ["value"] = m.ItemClass });
+                page.Add(json);
+            }
         }
         var ctxSuffix = folder >= 0 ? $"/mailFolders('{ctx.Params["folder"]}')/messages" : "/messages";
         var body = new JsonObject

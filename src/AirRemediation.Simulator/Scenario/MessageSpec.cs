@@ -15,5 +15,8 @@ public sealed class MessageSpec
     /// <summary>Well-known folder name or a custom folder's display name; inbox when absent.</summary>
     public string Folder { get; set; } = "inbox";
     public string? BodyPreview { get; set; }
+    /// <summary>The item's message class (PR_MESSAGE_CLASS): IPM.Note for mail; IPM.SkypeTeams.Message for a Teams chat
+    /// message, which Graph's /messages lists too (a documented known issue).</summary>
+    public string ItemClass { get; set; } = "IPM.Note";
     public List<string> Urls { get; set; } = [];
 }

@@ -146,6 +146,7 @@ public static class ScenarioLoader
                 ReceivedTicks = m.ReceivedDateTime.UtcTicks,
                 LastModifiedTicks = m.ReceivedDateTime.UtcTicks,
                 HasAttachments = m.HasAttachments,
+                ItemClass = string.IsNullOrWhiteSpace(m.ItemClass) ? "IPM.Note" : m.ItemClass,
                 IsRead = m.IsRead,
                 BodyPreview = m.BodyPreview,
                 Urls = m.Urls.Count == 0 ? null : [.. m.Urls],

@@ -18,6 +18,8 @@ public sealed class SimMessage
     public long ReceivedTicks { get; init; }
     public long LastModifiedTicks { get; set; }
     public bool HasAttachments { get; init; }
+    /// <summary>PR_MESSAGE_CLASS: IPM.Note, or IPM.SkypeTeams.Message for a Teams chat item.</summary>
+    public string ItemClass { get; init; } = "IPM.Note";
     public bool IsRead { get; set; }
     public string? BodyPreview { get; init; }
     public string[]? Urls { get; init; }

@@ -131,7 +131,15 @@ internal sealed class SoftDeleteRun : KindRun
                 break;
             }
             foreach (var m in page.Messages)
-                if (query.MatchesLocally(m.From)) yield return Found(mailbox, m);
+            {
+                if (!query.MatchesLocally(m.From)) continue;
+                // Graph's /messages lists Teams chat items too; a chat is not mail and is never moved. Reported, so a
+                // compromised account's chats are visible to whoever reads the run.
+                yield return m.IsTeamsChat
+                    ? new Finding(MessageItemData.Key(mailbox, m.Id), mailbox, MessageItemData.From(mailbox, m).ToJson(), ItemState.Skipped,
+                        $"A Teams chat message ({m.ItemClass}), not mail: not moved.")
+                    : Found(mailbox, m);
+            }
             next = page.NextLink;
         } while (next is not null && !limitReached);
         if (failure is not null) yield return failure;
