@@ -45,7 +45,7 @@ public static class ProposalService
         var created = 0;
         var existing = 0;
         var skipped = new List<string>();
-        var context = new EvidenceContext(new SecurityApi(session.Graph), session.Caller);
+        var context = new EvidenceContext(new SecurityApi(session.Graph), session.Caller, session.Clock);
         var query = new InvestigationQuery { AlertId = alertId, InvestigationStates = alertId is null ? ["pendingApproval"] : [] };
         await foreach (var alert in InvestigationService.GetInvestigationsAsync(session, query, ct).ConfigureAwait(false))
         {

@@ -3,8 +3,11 @@ using AirRemediation.Engine.Http;
 namespace AirRemediation.Engine.Investigations;
 
 /// <summary>What a kind needs to turn a piece of Defender evidence into a proposal: the security API and the session's caller.</summary>
-internal sealed record EvidenceContext(SecurityApi Security, ServiceCaller Caller)
+internal sealed record EvidenceContext(SecurityApi Security, ServiceCaller Caller, TimeProvider Clock)
 {
+    /// <summary>The session's time (for windows of queries whose alert has no creation time).</summary>
+    public DateTimeOffset Now => Clock.GetUtcNow();
+
     /// <summary>Who proposes what Defender's evidence asks for.</summary>
     public const string DefenderProposer = "Microsoft Defender AIR";
 

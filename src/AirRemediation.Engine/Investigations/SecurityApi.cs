@@ -63,19 +63,28 @@ internal sealed class SecurityApi(GraphServiceClient client)
         return new CommentResult(count);
     }
 
-    /// <summary>(recipient, internetMessageId) pairs for a network message id, from Defender's analyzedEmails.</summary>
-    public async Task<IReadOnlyList<(string Recipient, string InternetMessageId)>> ResolveNetworkMessageAsync(string networkMessageId, CancellationToken ct)
+    /// <summary>How many network message ids one analyzedEmails query asks for (or-ed in its $filter).</summary>
+    public const int NetworkIdsPerQuery = 20;
+
+    /// <summary>
+    /// (network message id, recipient, internetMessageId) for up to <see cref="NetworkIdsPerQuery"/> network message ids,
+    /// from Defender's analyzedEmails, within [<paramref name="start"/>, <paramref name="end"/>]: one query (and its pages)
+    /// for the batch, not one per id, since the API allows 150 requests a minute.
+    /// </summary>
+    public async Task<IReadOnlyList<(string NetworkMessageId, string Recipient, string InternetMessageId)>> ResolveNetworkMessagesAsync(
+        IReadOnlyCollection<string> networkMessageIds, DateTimeOffset start, DateTimeOffset end, CancellationToken ct)
     {
-        var pairs = new List<(string, string)>();
-        var page = await client.Security.Collaboration.AnalyzedEmails.GetAsync(r =>
-        {
-            r.QueryParameters.Filter = $"networkMessageId eq {OData.Quote(networkMessageId)}";
-        }, ct).ConfigureAwait(false);
+        var pairs = new List<(string, string, string)>();
+        // startTime/endTime are query parameters of the API that the SDK does not model: the URL is built here.
+        var url = $"{client.RequestAdapter.BaseUrl?.TrimEnd('/')}/security/collaboration/analyzedEmails" +
+            $"?$filter={Uri.EscapeDataString(OData.AnyOf("networkMessageId", networkMessageIds))}" +
+            $"&startTime={Uri.EscapeDataString(OData.Date(start))}&endTime={Uri.EscapeDataString(OData.Date(end))}&$top=1000";
+        var page = await client.Security.Collaboration.AnalyzedEmails.WithUrl(url).GetAsync(cancellationToken: ct).ConfigureAwait(false);
         while (page is not null)
         {
             foreach (var e in page.Value ?? [])
-                if (e.RecipientEmailAddress is not null && e.InternetMessageId is not null)
-                    pairs.Add((e.RecipientEmailAddress, e.InternetMessageId));
+                if (e.RecipientEmailAddress is not null && e.InternetMessageId is not null && e.NetworkMessageId is not null)
+                    pairs.Add((e.NetworkMessageId, e.RecipientEmailAddress, e.InternetMessageId));
             if (page.OdataNextLink is null) break;
             page = await client.Security.Collaboration.AnalyzedEmails.WithUrl(page.OdataNextLink).GetAsync(cancellationToken: ct).ConfigureAwait(false);
         }

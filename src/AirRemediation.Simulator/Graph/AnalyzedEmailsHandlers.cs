@@ -90,6 +90,9 @@ public static class AnalyzedEmailsHandlers
 
     public static ApiResponse List(RouteContext ctx)
     {
+        Interlocked.Increment(ref ctx.Sim.Stats.AnalyzedEmailsQueries);
+        if (!ctx.Request.Query.ContainsKey("startTime") || !ctx.Request.Query.ContainsKey("endTime"))
+            Interlocked.Increment(ref ctx.Sim.Stats.AnalyzedEmailsQueriesWithoutWindow);
         var q = QueryOptions.Parse(ctx, 100, 1000, ["$top", "$skiptoken", "$filter", "$count"], out var error);
         if (error is not null) return error;
         FilterEvaluator<Copy>? eval = null;

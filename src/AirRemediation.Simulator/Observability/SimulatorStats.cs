@@ -16,6 +16,10 @@ public sealed class SimulatorStats(TimeProvider clock)
     public long Forbidden;
     /// <summary>Requests refused because a client used an SMTP address (not the UPN or id) as a /users/{key}.</summary>
     public long AddressUsedAsUserKey;
+    /// <summary>GET /security/collaboration/analyzedEmails requests answered (pages included).</summary>
+    public long AnalyzedEmailsQueries;
+    /// <summary>Of those, the ones without a startTime/endTime window (optional in v1.0, but each scans the whole 30 days).</summary>
+    public long AnalyzedEmailsQueriesWithoutWindow;
 
     public MailboxStats Mailbox(string upn) => Mailboxes.GetOrAdd(upn, _ => new MailboxStats());
 
@@ -44,7 +48,7 @@ public sealed class SimulatorStats(TimeProvider clock)
     {
         Mailboxes.Clear();
         Apps.Clear();
-        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = 0;
+        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = 0;
         foreach (var m in state.Mailboxes)
         {
             lock (m.Gate)
@@ -119,6 +123,8 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["unauthorized"] = Interlocked.Read(ref Unauthorized),
                 ["forbidden"] = Interlocked.Read(ref Forbidden),
                 ["addressUsedAsUserKey"] = Interlocked.Read(ref AddressUsedAsUserKey),
+                ["analyzedEmailsQueries"] = Interlocked.Read(ref AnalyzedEmailsQueries),
+                ["analyzedEmailsQueriesWithoutWindow"] = Interlocked.Read(ref AnalyzedEmailsQueriesWithoutWindow),
                 ["moves"] = totalMoves,
                 // Mailbox requests being served at this moment (a test proves a stopped client left nothing running).
                 ["inFlight"] = Mailboxes.ToArray().Sum(p => Volatile.Read(ref p.Value.CurrentConcurrency)),

@@ -20,11 +20,14 @@ internal sealed class SoftDeleteClusterKind : SoftDeleteKind
     {
         if (e.Type != "mailClusterEvidence") return null;
         var pairs = new List<MessageTarget>();
-        foreach (var nmid in e.NetworkMessageIds)
+        // analyzedEmails keeps 30 days; the cluster's mail arrived before the alert was raised.
+        var end = (alert.CreatedDateTime ?? context.Now).AddDays(1);
+        var start = end.AddDays(-31);
+        foreach (var batch in e.NetworkMessageIds.Distinct(StringComparer.OrdinalIgnoreCase).Chunk(SecurityApi.NetworkIdsPerQuery))
         {
             var resolved = await context.Caller.CallAsync(null, async t =>
-                (IReadOnlyList<(string, string)>)await context.Security.ResolveNetworkMessageAsync(nmid, t).ConfigureAwait(false), ct).ConfigureAwait(false);
-            pairs.AddRange(resolved.Select(p => new MessageTarget(p.Item1, p.Item2)));
+                await context.Security.ResolveNetworkMessagesAsync(batch, start, end, t).ConfigureAwait(false), ct).ConfigureAwait(false);
+            pairs.AddRange(resolved.Select(p => new MessageTarget(p.Recipient, p.InternetMessageId)));
         }
         if (pairs.Count == 0)
             throw new AirException(AirErrorKind.NotFound, "none of the cluster's network message ids resolved to a recipient in analyzedEmails.");
