@@ -58,7 +58,7 @@ internal sealed class IdentityVerifier
         if (!string.Equals(id, claims.ObjectId, StringComparison.OrdinalIgnoreCase))
             throw Refused(AirErrorKind.AuthenticationFailed,
                 $"The access token names user object {Show(claims.ObjectId)}, but Microsoft Graph answered /me for {id}; the token does not belong to the user it claims.");
-        var tenant = await TenantAsync(claims, expectedTenant, ct).ConfigureAwait(false);
+        var (tenant, domains) = await TenantAsync(claims, expectedTenant, ct).ConfigureAwait(false);
         var (roles, known) = await DirectoryRolesAsync(upn, ct).ConfigureAwait(false);
         return new VerifiedPrincipal
         {
@@ -68,6 +68,7 @@ internal sealed class IdentityVerifier
             Kind = ActorKind.User,
             DirectoryRoleIds = roles,
             DirectoryRolesKnown = known,
+            TenantDomains = domains,
             VerifiedAt = session.Clock.GetUtcNow(),
         };
     }
@@ -77,7 +78,7 @@ internal sealed class IdentityVerifier
         if (string.IsNullOrWhiteSpace(claims.ObjectId) || string.IsNullOrWhiteSpace(claims.AppId))
             throw Refused(AirErrorKind.AuthenticationFailed,
                 "The access token names no user, and no application (oid and appid claims); it is not a Microsoft Entra access token for Microsoft Graph.");
-        var tenant = await TenantAsync(claims, expectedTenant, ct).ConfigureAwait(false);
+        var (tenant, domains) = await TenantAsync(claims, expectedTenant, ct).ConfigureAwait(false);
         return new VerifiedPrincipal
         {
             ObjectId = claims.ObjectId.ToLowerInvariant(),
@@ -86,12 +87,13 @@ internal sealed class IdentityVerifier
             AppId = claims.AppId.ToLowerInvariant(),
             Kind = ActorKind.App,
             DirectoryRolesKnown = false,
+            TenantDomains = domains,
             VerifiedAt = session.Clock.GetUtcNow(),
         };
     }
 
     /// <summary>The tenant Graph serves this token for, checked against the token and against -TenantId.</summary>
-    private async Task<string> TenantAsync(TokenClaims claims, string? expectedTenant, CancellationToken ct)
+    private async Task<(string Tenant, IReadOnlyList<string> Domains)> TenantAsync(TokenClaims claims, string? expectedTenant, CancellationToken ct)
     {
         var page = await GetAsync("/organization?$select=id,displayName,verifiedDomains", "the organization (/organization)",
             claims.IsUser ? "User.Read" : "Organization.Read.All", ct).ConfigureAwait(false);
@@ -103,10 +105,10 @@ internal sealed class IdentityVerifier
         if (!string.Equals(tenant, claims.TenantId, StringComparison.OrdinalIgnoreCase))
             throw Refused(AirErrorKind.AuthenticationFailed,
                 $"The access token names tenant {Show(claims.TenantId)}, but Microsoft Graph answered for tenant {tenant}; the sign-in is refused.");
+        var domains = (orgs[0]["verifiedDomains"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(d => (string?)d["name"]).OfType<string>().ToList();
         if (!string.IsNullOrWhiteSpace(expectedTenant) && !MultiTenantAliases.Contains(expectedTenant))
         {
-            var domains = (orgs[0]["verifiedDomains"] as JsonArray ?? []).OfType<JsonObject>()
-                .Select(d => (string?)d["name"]).OfType<string>().ToList();
             var matches = Guid.TryParse(expectedTenant, out var g)
                 ? string.Equals(g.ToString(), tenant, StringComparison.OrdinalIgnoreCase)
                 : domains.Contains(expectedTenant.Trim(), StringComparer.OrdinalIgnoreCase);
@@ -115,7 +117,7 @@ internal sealed class IdentityVerifier
                     $"-TenantId '{expectedTenant}' is not the tenant this sign-in belongs to: Microsoft Graph answered for tenant {tenant} ({(string?)orgs[0]["displayName"]}). Connect with a token or credential of tenant '{expectedTenant}', or leave -TenantId out.",
                     expectedTenant);
         }
-        return tenant;
+        return (tenant, domains);
     }
 
     /// <summary>

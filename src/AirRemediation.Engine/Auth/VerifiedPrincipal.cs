@@ -30,6 +30,9 @@ public sealed record VerifiedPrincipal
     /// <summary>False when Graph was not asked or would not say which directory roles the principal holds: treat as none.</summary>
     public bool DirectoryRolesKnown { get; init; }
 
+    /// <summary>The tenant's verified domains, as <c>/organization</c> answered them (mail from these is internal).</summary>
+    public IReadOnlyList<string> TenantDomains { get; init; } = [];
+
     /// <summary>Who vouched for this principal: always "Graph".</summary>
     public string Source { get; init; } = "Graph";
 

@@ -38,11 +38,16 @@ public sealed record ClusterQuery
                 "-SenderDomain alone would read every message of every mailbox; add -ReceivedAfter (or another condition) to narrow the scan.");
     }
 
-    /// <summary>The Graph <c>$filter</c> for the server-side part, or null when only the domain is given.</summary>
-    public string? ServerFilter()
+    /// <summary>
+    /// The Graph <c>$filter</c> for the server-side part, or null when nothing narrows it server-side. A sender of one of
+    /// <paramref name="tenantDomains"/> is matched on our side only: Graph's <c>from/emailAddress/address eq</c> is
+    /// reported to miss senders of the same organisation (live-evidence.md), which would silently leave a compromised
+    /// account's mail in place.
+    /// </summary>
+    public string? ServerFilter(IReadOnlyCollection<string>? tenantDomains = null)
     {
         var parts = new List<string>();
-        if (Sender is not null) parts.Add($"from/emailAddress/address eq {OData.Quote(Sender)}");
+        if (Sender is not null && !IsInternal(Sender, tenantDomains)) parts.Add($"from/emailAddress/address eq {OData.Quote(Sender)}");
         if (Subject is not null) parts.Add($"subject eq {OData.Quote(Subject)}");
         if (ReceivedAfter is { } after) parts.Add($"receivedDateTime ge {OData.Date(after)}");
         if (ReceivedBefore is { } before) parts.Add($"receivedDateTime lt {OData.Date(before)}");
@@ -51,9 +56,17 @@ public sealed record ClusterQuery
         return parts.Count == 0 ? null : string.Join(" and ", parts);
     }
 
-    /// <summary>The client-side part: true when the message's sender is in <see cref="SenderDomain"/> (or no domain was given).</summary>
+    /// <summary>True when <paramref name="address"/> is in one of the tenant's own domains.</summary>
+    public static bool IsInternal(string address, IReadOnlyCollection<string>? tenantDomains)
+    {
+        var at = address.LastIndexOf('@');
+        return tenantDomains is { Count: > 0 } && at >= 0 && tenantDomains.Contains(address[(at + 1)..], StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The client-side part: the exact sender (when given) and the sender's domain (when given).</summary>
     public bool MatchesLocally(string? fromAddress)
     {
+        if (Sender is not null && !string.Equals(fromAddress, Sender, StringComparison.OrdinalIgnoreCase)) return false;
         if (SenderDomain is null) return true;
         if (fromAddress is null) return false;
         var domain = SenderDomain.TrimStart('@');

@@ -41,6 +41,19 @@ internal sealed class SoftDeleteRun : KindRun
                 idsByMailbox[g.Key] = [.. g.Select(m => m.InternetMessageId)];
     }
 
+    /// <summary>
+    /// A cluster from an internal sender alone cannot be narrowed on the server (Graph's sender filter misses internal
+    /// senders, so the sender is matched here): refused before anything is journaled, naming what to add.
+    /// </summary>
+    public override Task PrepareAsync(CancellationToken ct)
+    {
+        if (request?.Query is { } q && q.ServerFilter(Run.Session.Principal.TenantDomains) is null)
+            throw new AirException(AirErrorKind.InvalidInput,
+                $"-Sender {q.Sender} is in this tenant's own domain, and Graph's sender filter does not find internal senders: alone it would read every message of every mailbox. Add -Subject or -ReceivedAfter (or another condition) to narrow the search; the sender is then matched exactly on each message.",
+                q.Sender);
+        return Task.CompletedTask;
+    }
+
     public override int UnitParallelism => Run.Options.MailboxParallelism;
     public override bool StopDiscovery => limitReached;
     public override bool LimitReached => limitReached;
@@ -115,7 +128,7 @@ internal sealed class SoftDeleteRun : KindRun
     /// <summary>Cluster mode: every message of the mailbox matching the query.</summary>
     private async IAsyncEnumerable<Finding> SearchAsync(string mailbox, ClusterQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = query.ServerFilter()!;
+        var filter = query.ServerFilter(Run.Session.Principal.TenantDomains)!;
         string? next = null;
         Finding? failure = null;
         do
