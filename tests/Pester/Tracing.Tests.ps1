@@ -29,6 +29,9 @@ BeforeAll {
     $script:verbose = Get-Messages $runRecords ([System.Management.Automation.VerboseRecord])
     $script:debug = Get-Messages $runRecords ([System.Management.Automation.DebugRecord])
     $script:httpLines = @($verbose | Where-Object { $_ -like 'HTTP *' })
+    # Mail calls name a mailbox by its user's object id (an SMTP address is not a Graph key), so lines are matched by id.
+    $script:userId = @{}
+    foreach ($u in (Invoke-SimulatorApi $sim '/_simulator/state?messages=false').users) { $userId[$u.userPrincipalName] = $u.id }
 }
 AfterAll {
     Disconnect-AirService
@@ -47,13 +50,15 @@ Describe 'Tracing of a cluster soft delete' -Tag Tracing {
         foreach ($line in $httpLines) { $line | Should -Match $lineFormat }
         $httpLines.Count | Should -Be $stats.totals.requests -Because 'every request the simulator answered must have exactly one line'
         @($httpLines | Where-Object { $_ -match '^HTTP GET /v1\.0/users\?' }).Count | Should -Be 1
-        @($httpLines | Where-Object { $_ -match '^HTTP POST /v1\.0/users/[^/]+@contoso\.com/messages/\S+/move -> 201 ' }).Count | Should -Be 3
-        $adele = "HTTP GET /v1.0/users/adele@contoso.com/messages?`$filter=from/emailAddress/address eq '$sender'"
-        @($httpLines | Where-Object { $_.StartsWith($adele, [StringComparison]::Ordinal) }).Count | Should -Be 1 -Because 'the path shows the query, decoded'
+        @($httpLines | Where-Object { $_ -match '^HTTP POST /v1\.0/users/[0-9a-f-]{36}/messages/\S+/move -> 201 ' }).Count | Should -Be 3
+        @($httpLines | Where-Object { $_ -match '^HTTP \S+ /v1\.0/users/[^/?]+@' }).Count | Should -Be 0 -Because 'no call uses an address as a user key'
+        $adele = "HTTP GET /v1.0/users/$($userId['adele@contoso.com'])/messages?"
+        $query = "`$filter=from/emailAddress/address eq '$sender'"
+        @($httpLines | Where-Object { $_.StartsWith($adele, [StringComparison]::Ordinal) -and $_.Contains($query, [StringComparison]::Ordinal) }).Count | Should -Be 1 -Because 'the path shows the query, decoded'
     }
 
     It 'shows throttled calls and their retries with the retry number' {
-        $megan = @($httpLines | Where-Object { $_ -match '^HTTP GET /v1\.0/users/megan@contoso\.com/messages' })
+        $megan = @($httpLines | Where-Object { $_ -match "^HTTP GET /v1\.0/users/$($userId['megan@contoso.com'])/messages" })
         $megan.Count | Should -BeGreaterThan 1 -Because 'the storm must have forced at least one retry'
         $megan[0] | Should -Match '-> 429 \(\d+ ms, retry 0\)$'
         $megan[-1] | Should -Match '-> 200 \(\d+ ms, retry [1-9]\d*\)$'

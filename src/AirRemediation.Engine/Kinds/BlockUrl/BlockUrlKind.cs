@@ -60,6 +60,10 @@ internal sealed class BlockUrlKind : UrlKind<UrlBlockRequest>
     /// <summary>Every requested entry is an add; whether it is new, already there or needs its expiry changed is decided against the list when applied.</summary>
     private sealed class BlockRun(RunContext run, UrlBlockRequest request) : TablRun(run, request.AddOptions)
     {
+        private static readonly HashSet<UrlOp> BlockOps = [UrlOp.Add, UrlOp.Update];
+
+        protected override IReadOnlySet<UrlOp> Ops => BlockOps;
+
         public override async IAsyncEnumerable<string> UnitsAsync([EnumeratorCancellation] CancellationToken ct)
         {
             await Task.CompletedTask.ConfigureAwait(false);

@@ -61,9 +61,20 @@ internal sealed class ForwardingRun : KindRun
                 foreach (var item in mailbox) await ApplyAsync(item, ForwardingItemData.FromJson(item.DataJson), t).ConfigureAwait(false);
             });
 
+    private static readonly HashSet<ForwardingOp> ChangeOps = [ForwardingOp.None, ForwardingOp.Disable, ForwardingOp.Delete, ForwardingOp.Clear];
+    private static readonly HashSet<ForwardingOp> UndoOps = [ForwardingOp.None, ForwardingOp.UndoEnable, ForwardingOp.UndoCreate, ForwardingOp.UndoRestore];
+
     /// <summary>Makes one change, journaled InProgress (with its before-state) before and Done/Already/Failed after.</summary>
     private async Task ApplyAsync(ItemRecord item, ForwardingItemData data, CancellationToken ct)
     {
+        // Turning forwarding off only ever disables, deletes or clears; only its undo re-creates. An operation that is not
+        // this action's (an "undo-create" of a rule forwarding outside, in a disable) was not written by this module.
+        if (!(request is null ? UndoOps : ChangeOps).Contains(data.Op))
+        {
+            await FinishAsync(item, data, ItemState.Failed, ForwardingOutcome.Failed,
+                $"The journal asks for '{data.Op}', which is not an operation of this action: it was changed outside AirRemediation and is not carried out.", AirErrorKind.Tampered).ConfigureAwait(false);
+            return;
+        }
         var resumed = item.State == ItemState.InProgress;
         var before = item.BeforeJson ?? data.Before;
         item = await Run.StartAsync(item, ct, beforeJson: before).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
@@ -252,11 +253,29 @@ internal sealed class SoftDeleteRun : KindRun
                 var data = MessageItemData.FromJson(item.DataJson);
                 if (data.Id is null)
                     await Run.FinishAsync(item, ItemState.Failed, "The journal names no message to move.", new ItemOutcome(Error: AirErrorKind.InvalidInput)).ConfigureAwait(false);
+                else if (!Run.IsUndo && !InScope(item, data))
+                    await Run.FinishAsync(item, ItemState.Failed,
+                        $"The journal names a message outside this action's mailboxes or messages ({DisplayText.Safe(data.Mailbox)}): it was changed outside AirRemediation and is not moved.",
+                        new ItemOutcome(Error: AirErrorKind.Tampered)).ConfigureAwait(false);
                 else if (Run.IsUndo)
                     await RestoreAsync(item, data, token).ConfigureAwait(false);
                 else
                     await MoveAsync(item, data, token).ConfigureAwait(false);
             }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// True when a journaled item is one this action's request can produce: its mailbox is one of the request's (any, for
+    /// -AllMailboxes) and, for specific messages, its internet message id is one the request names for that mailbox.
+    /// </summary>
+    private bool InScope(ItemRecord item, MessageItemData data)
+    {
+        if (request is null) return true;
+        if (!string.Equals(item.Target, data.Mailbox, StringComparison.OrdinalIgnoreCase)) return false;
+        if (request.IsCluster)
+            return request.AllMailboxes || request.Mailboxes.Contains(data.Mailbox, StringComparer.OrdinalIgnoreCase);
+        return idsByMailbox.FirstOrDefault(p => string.Equals(p.Key, data.Mailbox, StringComparison.OrdinalIgnoreCase)).Value is { } ids
+            && data.InternetMessageId is not null && ids.Contains(data.InternetMessageId, StringComparer.Ordinal);
     }
 
     /// <summary>Moves one journaled message, or (after an interruption) first checks whether it was already moved.</summary>

@@ -53,6 +53,10 @@ internal sealed class UnblockUrlKind : UrlKind<UrlUnblockRequest>
     /// </summary>
     private sealed class UnblockRun(RunContext run, UrlUnblockRequest request) : TablRun(run, new TablAddOptions())
     {
+        private static readonly HashSet<UrlOp> UnblockOps = [UrlOp.Remove];
+
+        protected override IReadOnlySet<UrlOp> Ops => UnblockOps;
+
         public override async IAsyncEnumerable<string> UnitsAsync([EnumeratorCancellation] CancellationToken ct)
         {
             await Task.CompletedTask.ConfigureAwait(false);

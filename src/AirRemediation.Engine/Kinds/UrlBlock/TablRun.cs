@@ -44,9 +44,23 @@ internal class TablRun(RunContext run, TablAddOptions add) : KindRun(run)
         }
     }
 
+    private static readonly HashSet<UrlOp> UndoOps = [UrlOp.UndoRemove, UrlOp.UndoSet, UrlOp.UndoAdd];
+
+    /// <summary>The operations this run may carry out: an undo's reversals here; a block's or an unblock's own in those runs.</summary>
+    protected virtual IReadOnlySet<UrlOp> Ops => UndoOps;
+
     public override async Task ApplyAsync(IReadOnlyList<ItemRecord> items, CancellationToken ct)
     {
-        var open = items.Select(i => (Item: i, Data: UrlItemData.FromJson(i.DataJson))).ToList();
+        var open = new List<(ItemRecord Item, UrlItemData Data)>();
+        foreach (var i in items)
+        {
+            var data = UrlItemData.FromJson(i.DataJson);
+            // A journaled item whose operation is not one of this action's (a "remove" in a block, say) was not written
+            // by this module: it is refused, never carried out.
+            if (Ops.Contains(data.Op)) open.Add((i, data));
+            else await FinishAsync(i, data, ItemState.Failed, UrlOutcome.Failed,
+                $"The journal asks for '{data.Op}', which is not an operation of this action: it was changed outside AirRemediation and is not carried out.", AirErrorKind.Tampered).ConfigureAwait(false);
+        }
         var existing = snapshot;
         snapshot = null;
         if (existing is null)
