@@ -156,10 +156,12 @@ internal sealed class ExchangeAdminClient
     }
 
     /// <summary>
-    /// Exchange's error body: {"error":{"code","message":"|ExceptionType|text","details":[{"message"}],
-    /// "innererror":{"internalexception":{"message","type"}}}}. The code we report is the exception type's short name
-    /// (ManagementObjectNotFoundException, TaskException…) when there is one, else error.code; the message is the
-    /// cmdlet's own text.
+    /// Exchange's error body. Live (graph2otel's captures, docs/EXCHANGE-ADMIN-API.md) the status is 400 for almost every
+    /// cmdlet failure and 403 for RBAC, <c>error.message</c> is the literal "Invalid Operation", and what happened is in
+    /// <c>error.innererror.internalexception</c> {message, type} and/or <c>error.details[0].message</c> as
+    /// "|Full.Exception.Type|text". So the exception type decides the kind (a missing object is NotFound whatever the
+    /// status); only without a known type does the status. The code we report is the type's short name, the message the
+    /// cmdlet's own text, never "Invalid Operation" when anything better is there.
     /// </summary>
     internal static ServiceCallException ToException(int status, string? body, string? retryAfter, DateTimeOffset now)
     {
@@ -173,8 +175,11 @@ internal sealed class ExchangeAdminClient
                 var inner = Child(Child(error, "innererror"), "internalexception");
                 type = (string?)Child(inner, "type");
                 message = (string?)Child(inner, "message");
-                if (string.IsNullOrWhiteSpace(message) && error["details"] is JsonArray { Count: > 0 } details)
-                    message = (string?)details[0]?["message"];
+                if (Child(error, "details") is JsonArray { Count: > 0 } details)
+                {
+                    var detail = StripTypePrefix((string?)details[0]?["message"], ref type);
+                    if (string.IsNullOrWhiteSpace(message)) message = detail;
+                }
                 var top = StripTypePrefix((string?)error["message"], ref type);
                 if (string.IsNullOrWhiteSpace(message)) message = top;
             }
@@ -189,8 +194,24 @@ internal sealed class ExchangeAdminClient
             code = dot >= 0 ? type[(dot + 1)..] : type;
         }
         message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
-        return ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+        var classified = ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+        // Only among the "the request was refused" kinds: a 429, 401 or 5xx keeps its retry meaning whatever type it names.
+        var refused = classified.Kind is FailureKind.Rejected or FailureKind.NotFound or FailureKind.Forbidden;
+        return refused && KindOfType(code) is { } kind && kind != classified.Kind
+            ? new ServiceCallException(kind, status, classified.Code, classified.Message, classified.RetryAfter) { RetryAfterRaw = retryAfter }
+            : classified;
     }
+
+    /// <summary>What an Exchange exception type means, whatever status it came with; null when the type does not say.</summary>
+    internal static FailureKind? KindOfType(string? shortType) => shortType switch
+    {
+        "ManagementObjectNotFoundException" or "ObjectNotFoundException" or "RecipientNotFoundException" => FailureKind.NotFound,
+        "RbacAccessDeniedException" or "AccessDeniedException" => FailureKind.Forbidden,
+        "ParameterBindingException" or "AmbiguousParameterSetException" or "ParameterTransformationException" or "TaskException"
+            or "CommandNotFoundException" or "ManagementObjectAmbiguousException" or "ArgumentException" or "ValidationException"
+            or "TaskArgumentException" or "DataValidationException" => FailureKind.Rejected,
+        _ => null,
+    };
 
     private static JsonNode? Child(JsonNode? node, string name)
     {

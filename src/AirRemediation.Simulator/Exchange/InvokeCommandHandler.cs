@@ -15,6 +15,9 @@ public static class InvokeCommandHandler
 {
     public static readonly string[] Permissions = ["Exchange.ManageAsApp", "Exchange.Manage"];
 
+    /// <summary>The type of a request for a path the service does not serve (an unknown version or tenant); the only 404s.</summary>
+    const string RouteNotFound = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException";
+
     static readonly string[] TablWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator];
     static readonly string[] TablReadRoles = [.. TablWriteRoles, DirectoryRoles.SecurityReader, DirectoryRoles.GlobalReader];
     static readonly string[] RecipientWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];
@@ -96,17 +99,16 @@ public static class InvokeCommandHandler
     {
         var version = ctx.Params["version"];
         var tenant = ctx.Params["tenant"];
-        if (version is not ("beta" or "v1.0")) return ExchangeErrors.NotFound($"The API version '{version}' is not supported.");
+        if (version is not ("beta" or "v1.0")) return ExchangeErrors.Create(404, RouteNotFound, $"The API version '{version}' is not supported.");
         if (!string.Equals(tenant, ctx.State.TenantId, StringComparison.OrdinalIgnoreCase) && !ctx.State.Domains.Any(d => string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase)))
         {
-            return ExchangeErrors.NotFound($"Tenant '{tenant}' could not be found.");
+            return ExchangeErrors.Create(404, RouteNotFound, $"Tenant '{tenant}' could not be found.");
         }
         var (name, parameters) = ReadBody(ctx);
         if (name is null) return ExchangeErrors.BadParameter("The request body must contain CmdletInput.CmdletName.");
         if (!Cmdlets.TryGetValue(name, out var cmdlet))
         {
-            return ExchangeErrors.Create(400, "BadRequest", "System.Management.Automation.CommandNotFoundException",
-                $"The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.");
+            return ExchangeErrors.CommandNotFound(name);
         }
         if (!ctx.Principal.HasAnyRole(cmdlet.Roles)) return ExchangeErrors.Forbidden();
 
