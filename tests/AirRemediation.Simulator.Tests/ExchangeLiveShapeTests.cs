@@ -58,4 +58,42 @@ public sealed class ExchangeLiveShapeTests
         Assert.Equal("Invalid Operation", (string?)body!["error"]!["message"]);
         Assert.Contains("RbacAccessDeniedException", (string?)body["error"]!["details"]![0]!["message"], StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Get-TenantAllowBlockListItems", "Bogus")]
+    [InlineData("New-TenantAllowBlockListItems", "Entry")]
+    [InlineData("Remove-TenantAllowBlockListItems", "Value")]
+    [InlineData("Get-Mailbox", "Mailbox")]
+    [InlineData("Set-Mailbox", "ForwardTo")]
+    [InlineData("Get-AcceptedDomain", "Domain")]
+    public async Task An_unknown_parameter_is_refused_with_Invalid_cmdlet_parameters_specified_and_changes_nothing(string cmdlet, string unknown)
+    {
+        await using var s = await TestTenant.StartAsync();
+        using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s, TestTenant.ExchangeScope));
+        int count;
+        lock (s.State.TablGate) count = s.State.TablEntries.Count;
+        var parameters = new JsonObject { ["ListType"] = "Url", ["Block"] = true, ["Entries"] = new JsonArray("unknown-param.example"), ["Identity"] = "lynne@contoso.com", [unknown] = "x" };
+        // Each cmdlet gets only its own known parameters besides the unknown one.
+        foreach (var name in parameters.Select(kv => kv.Key).ToList())
+        {
+            var known = cmdlet switch
+            {
+                "Get-TenantAllowBlockListItems" => name is "ListType" or "Block",
+                "New-TenantAllowBlockListItems" => name is "ListType" or "Block" or "Entries",
+                "Remove-TenantAllowBlockListItems" => name is "ListType" or "Entries",
+                "Get-Mailbox" or "Set-Mailbox" => name is "Identity",
+                _ => false,
+            };
+            if (!known && name != unknown) parameters.Remove(name);
+        }
+        var (status, body, _) = await Invoke(s, c, cmdlet, parameters);
+        Assert.Equal(400, status);
+        AssertLiveEnvelope(body, "Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException", "Invalid cmdlet parameters specified. " + unknown);
+        lock (s.State.TablGate) Assert.Equal(count, s.State.TablEntries.Count);
+        lock (s.State.Mailboxes[1].Gate) Assert.Equal("smtp:lynne.personal@outlook.example", s.State.Mailboxes[1].ForwardingSmtpAddress);
+
+        // Names bind case-insensitively, as PowerShell binds them: a known name in another case is not unknown.
+        (status, _, _) = await Invoke(s, c, "Get-TenantAllowBlockListItems", new JsonObject { ["listtype"] = "Url", ["BLOCK"] = true });
+        Assert.Equal(200, status);
+    }
 }

@@ -27,21 +27,30 @@ public static class InvokeCommandHandler
         DirectoryRoles.ComplianceAdministrator, DirectoryRoles.HelpdeskAdministrator,
     ];
 
-    sealed record Cmdlet(string[] Roles, Func<RouteContext, CmdletParameters, CmdletResult> Run);
+    /// <summary>A cmdlet: who may run it, the parameter names it binds (others are refused, as live), and what it does.</summary>
+    sealed record Cmdlet(string[] Roles, string[] Parameters, Func<RouteContext, CmdletParameters, CmdletResult> Run);
+
+    // Parameter names from the cmdlets' reference pages (office-docs-powershell, exchange/exchange-ps/exchange/<Cmdlet>.md),
+    // limited for Get-/Set-Mailbox to the ones the simulator models: an unmodelled one is refused rather than ignored.
+    static readonly string[] TablGetParameters = ["ListType", "Entry", "Allow", "Block", "ExpirationDate", "NoExpiration", "ListSubType", "OutputJson"];
+    static readonly string[] TablNewParameters = ["ListType", "Entries", "Allow", "Block", "Action", "ExpirationDate", "NoExpiration", "Notes", "ListSubType", "OutputJson", "RemoveAfter", "SubmissionID", "LogExtraDetails"];
+    static readonly string[] TablSetParameters = ["ListType", "Ids", "Entries", "Allow", "Block", "ExpirationDate", "NoExpiration", "Notes", "ListSubType", "OutputJson", "RemoveAfter"];
+    static readonly string[] TablRemoveParameters = ["ListType", "Ids", "Entries", "ListSubType", "OutputJson"];
+    static readonly string[] InboxRuleChangeParameters = ["Identity", "Mailbox", "AlwaysDeleteOutlookRulesBlob", "Force", "Confirm"];
 
     static readonly Dictionary<string, Cmdlet> Cmdlets = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.New),
-        ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablCmdlets.Get),
-        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Remove),
-        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Set),
-        ["Get-Mailbox"] = new(RecipientReadRoles, MailboxCmdlets.GetMailbox),
-        ["Set-Mailbox"] = new(RecipientWriteRoles, MailboxCmdlets.SetMailbox),
+        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablNewParameters, TablCmdlets.New),
+        ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablGetParameters, TablCmdlets.Get),
+        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablRemoveParameters, TablCmdlets.Remove),
+        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablSetParameters, TablCmdlets.Set),
+        ["Get-Mailbox"] = new(RecipientReadRoles, ["Identity", "ResultSize", "Filter", "RecipientTypeDetails", "Anr"], MailboxCmdlets.GetMailbox),
+        ["Set-Mailbox"] = new(RecipientWriteRoles, ["Identity", "ForwardingSmtpAddress", "ForwardingAddress", "DeliverToMailboxAndForward", "Confirm", "Force"], MailboxCmdlets.SetMailbox),
         // Get-InboxRule fails for Global Reader and View-Only Organization Management (ODP Get-InboxRule.md).
-        ["Get-InboxRule"] = new(RecipientWriteRoles, MailboxCmdlets.GetInboxRule),
-        ["Disable-InboxRule"] = new(RecipientWriteRoles, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: false)),
-        ["Remove-InboxRule"] = new(RecipientWriteRoles, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: true)),
-        ["Get-AcceptedDomain"] = new(RecipientReadRoles, MailboxCmdlets.GetAcceptedDomain),
+        ["Get-InboxRule"] = new(RecipientWriteRoles, ["Mailbox", "Identity", "IncludeHidden", "BypassScopeCheck", "DescriptionTimeFormat", "DescriptionTimeZone", "SweepRules"], MailboxCmdlets.GetInboxRule),
+        ["Disable-InboxRule"] = new(RecipientWriteRoles, InboxRuleChangeParameters, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: false)),
+        ["Remove-InboxRule"] = new(RecipientWriteRoles, InboxRuleChangeParameters, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: true)),
+        ["Get-AcceptedDomain"] = new(RecipientReadRoles, ["Identity", "ResultSize"], MailboxCmdlets.GetAcceptedDomain),
     };
 
     static (string? Name, CmdletParameters Parameters) ReadBody(RouteContext ctx)
@@ -111,6 +120,10 @@ public static class InvokeCommandHandler
             return ExchangeErrors.CommandNotFound(name);
         }
         if (!ctx.Principal.HasAnyRole(cmdlet.Roles)) return ExchangeErrors.Forbidden();
+        // Live, a parameter the cmdlet does not have fails binding (AmbiguousParameterSetException, "Invalid cmdlet
+        // parameters specified. <Name>", graph2otel); nothing runs.
+        var unknown = parameters.Names.Where(n => !cmdlet.Parameters.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count > 0) return ExchangeErrors.UnknownParameter(unknown);
 
         var result = cmdlet.Run(ctx, parameters);
         if (result.Error is not null) return result.Error;

@@ -86,6 +86,21 @@ public sealed class ExchangeAdminClientTests
     }
 
     [Fact]
+    public async Task An_unknown_parameter_is_Rejected_with_the_services_text_and_not_retried()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller);
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() =>
+            client.InvokeAsync("Get-TenantAllowBlockListItems", P(("ListType", "Url"), ("Block", true), ("ResultSize", "Unlimited")), null, default));
+        Assert.Equal(FailureKind.Rejected, e.Kind);
+        Assert.Equal("AmbiguousParameterSetException", e.Code);
+        Assert.EndsWith("Invalid cmdlet parameters specified. ResultSize", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, caller.Totals.Requests);
+    }
+
+    [Fact]
     public async Task Mailbox_cmdlets_resolve_through_the_mailbox_anchor_and_unknown_mailboxes_are_NotFound()
     {
         await using var s = await SimulatedTenant.StartAsync();
