@@ -88,6 +88,7 @@ internal sealed class IdentityVerifier
             AppId = claims.AppId.ToLowerInvariant(),
             Kind = ActorKind.App,
             DirectoryRolesKnown = false,
+            TokenDirectoryRoleIds = [.. claims.DirectoryRoleIds.Select(r => r.ToLowerInvariant())],
             VerifiedAt = session.Clock.GetUtcNow(),
         };
     }

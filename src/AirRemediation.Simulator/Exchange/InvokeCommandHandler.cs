@@ -18,7 +18,23 @@ public static class InvokeCommandHandler
     /// <summary>The type of a request for a path the service does not serve (an unknown version or tenant); the only 404s.</summary>
     const string RouteNotFound = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException";
 
-    static readonly string[] TablWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator];
+    // Users: the Defender portal's TABL roles (Global Administrator, Security Administrator, Security Operator; DD
+    // tenant-allow-block-list-urls-configure.md) and Exchange Administrator (Organization Management holds the
+    // Tenant AllowBlockList Manager role). Apps: Microsoft's app-only Exchange roles are only those of
+    // AppOnlyRoles, and of them only Exchange Administrator and Global Administrator cover "security and protection
+    // features" — "the Security Administrator role does not have the necessary permissions" (office-docs-powershell
+    // app-only-auth-powershell-v2.md, step 5). So an app with Security Administrator may read the list but not change it.
+    static readonly string[] TablWriteRoles =
+        [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator, DirectoryRoles.ExchangeAdministrator];
+    static readonly string[] TablWriteAppRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator];
+
+    /// <summary>The Entra roles Exchange Online honours for an application (app-only-auth-powershell-v2.md, step 5); any other role of an app counts for nothing.</summary>
+    static readonly string[] AppOnlyRoles =
+    [
+        DirectoryRoles.ComplianceAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator,
+        DirectoryRoles.GlobalAdministrator, DirectoryRoles.GlobalReader, DirectoryRoles.HelpdeskAdministrator,
+        DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityReader,
+    ];
     static readonly string[] TablReadRoles = [.. TablWriteRoles, DirectoryRoles.SecurityReader, DirectoryRoles.GlobalReader];
     static readonly string[] RecipientWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];
     static readonly string[] RecipientReadRoles =
@@ -28,7 +44,15 @@ public static class InvokeCommandHandler
     ];
 
     /// <summary>A cmdlet: who may run it, the parameter names it binds (others are refused, as live), and what it does.</summary>
-    sealed record Cmdlet(string[] Roles, string[] Parameters, Func<RouteContext, CmdletParameters, CmdletResult> Run);
+    sealed record Cmdlet(string[] Roles, string[] Parameters, Func<RouteContext, CmdletParameters, CmdletResult> Run)
+    {
+        /// <summary>The roles that allow an application to run it, when they differ from a user's (always within <see cref="AppOnlyRoles"/>).</summary>
+        public string[]? AppRoles { get; init; }
+
+        public bool Allows(Identity.AccessPrincipal p) => p.IsApp
+            ? p.HasAnyRole((AppRoles ?? Roles).Intersect(AppOnlyRoles))
+            : p.HasAnyRole(Roles);
+    }
 
     // Parameter names from the cmdlets' reference pages (office-docs-powershell, exchange/exchange-ps/exchange/<Cmdlet>.md),
     // limited for Get-/Set-Mailbox to the ones the simulator models: an unmodelled one is refused rather than ignored.
@@ -40,10 +64,10 @@ public static class InvokeCommandHandler
 
     static readonly Dictionary<string, Cmdlet> Cmdlets = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablNewParameters, TablCmdlets.New),
+        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablNewParameters, TablCmdlets.New) { AppRoles = TablWriteAppRoles },
         ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablGetParameters, TablCmdlets.Get),
-        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablRemoveParameters, TablCmdlets.Remove),
-        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablSetParameters, TablCmdlets.Set),
+        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablRemoveParameters, TablCmdlets.Remove) { AppRoles = TablWriteAppRoles },
+        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablSetParameters, TablCmdlets.Set) { AppRoles = TablWriteAppRoles },
         ["Get-Mailbox"] = new(RecipientReadRoles, ["Identity", "ResultSize", "Filter", "RecipientTypeDetails", "Anr"], MailboxCmdlets.GetMailbox),
         ["Set-Mailbox"] = new(RecipientWriteRoles, ["Identity", "ForwardingSmtpAddress", "ForwardingAddress", "DeliverToMailboxAndForward", "Confirm", "Force"], MailboxCmdlets.SetMailbox),
         // Get-InboxRule fails for Global Reader and View-Only Organization Management (ODP Get-InboxRule.md).
@@ -119,7 +143,7 @@ public static class InvokeCommandHandler
         {
             return ExchangeErrors.CommandNotFound(name);
         }
-        if (!ctx.Principal.HasAnyRole(cmdlet.Roles)) return ExchangeErrors.Forbidden();
+        if (!cmdlet.Allows(ctx.Principal)) return ExchangeErrors.Forbidden();
         // Live, a parameter the cmdlet does not have fails binding (AmbiguousParameterSetException, "Invalid cmdlet
         // parameters specified. <Name>", graph2otel); nothing runs.
         var unknown = parameters.Names.Where(n => !cmdlet.Parameters.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
