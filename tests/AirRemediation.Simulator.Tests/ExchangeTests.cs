@@ -69,8 +69,11 @@ public sealed class ExchangeTests
 
         (status, body) = await Invoke(s, c, "New-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Block"] = true, ["NoExpiration"] = true, ["OutputJson"] = true, ["Entries"] = new JsonArray("ok.example", "https://bad.example") });
         Assert.Equal(200, status);
-        Assert.Contains(body!["value"]!.AsArray(), v => (string?)v!["Error"] is not null && (string?)v["Value"] == "https://bad.example");
-        Assert.Contains(body["value"]!.AsArray(), v => (string?)v!["Value"] == "ok.example" && v["ExpirationDate"] is null);
+        // -OutputJson: every entry's result in ONE JSON value, which over REST is a single string in value[].
+        var text = (string)Assert.Single(body!["value"]!.AsArray())!;
+        var entries = JsonNode.Parse(text)!.AsArray();
+        Assert.Contains(entries, v => (string?)v!["Error"] is not null && (string?)v["Value"] == "https://bad.example");
+        Assert.Contains(entries, v => (string?)v!["Value"] == "ok.example" && v["ExpirationDate"] is null);
 
         (status, body) = await Invoke(s, c, "Get-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Entry"] = "*.evil.example" });
         Assert.Equal(200, status);

@@ -59,6 +59,7 @@ internal sealed class ExchangeAdminClient
         var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
         var values = new List<JsonObject>();
         var warnings = new List<string>();
+        var texts = new List<string>();
         Uri? next = invokeUri;
         var first = true;
         while (next is not null)
@@ -66,16 +67,17 @@ internal sealed class ExchangeAdminClient
             var url = next;
             // Only the first request of a write can have applied something; later pages are reads.
             Func<CancellationToken, Task<Page?>>? check = first && verify is not null
-                ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null) : null
+                ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null, r.Texts) : null
                 : null;
             var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check).ConfigureAwait(false);
             values.AddRange(page.Values);
             warnings.AddRange(page.Warnings);
+            texts.AddRange(page.Texts ?? []);
             next = page.Next;
             first = false;
         }
         foreach (var w in warnings) AirLog.Current.Verbose($"Exchange {cmdlet}: {w}");
-        return new ExchangeResult(values, warnings);
+        return new ExchangeResult(values, warnings, texts);
     }
 
     /// <summary>Refuses a session without an Exchange Online token (before anything is created or sent).</summary>
@@ -107,7 +109,7 @@ internal sealed class ExchangeAdminClient
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
 
-    private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next);
+    private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next, IReadOnlyList<string>? Texts = null);
 
     private async Task<Page> SendAsync(Uri url, string body, string anchor, CancellationToken ct)
     {
@@ -141,7 +143,9 @@ internal sealed class ExchangeAdminClient
         {
             throw new ServiceCallException(FailureKind.Transient, 200, "InvalidResponse", "Exchange answered with a body that is not JSON.");
         }
-        var values = (root["value"] as JsonArray ?? []).OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
+        var items = root["value"] as JsonArray ?? [];
+        var values = items.OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
+        var texts = items.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var t) ? t : null).OfType<string>().ToList();
         var warnings = (root["@adminapi.warnings"] as JsonArray ?? []).Select(w => w?.ToString()).OfType<string>().ToList();
         Uri? next = null;
         if ((string?)root["@odata.nextLink"] is { Length: > 0 } link)
@@ -152,7 +156,7 @@ internal sealed class ExchangeAdminClient
                 throw new ServiceCallException(FailureKind.Rejected, 200, "UnexpectedNextLink",
                     $"Exchange returned a next page on another host ({next.Host}); it was not followed.");
         }
-        return new Page(values, warnings, next);
+        return new Page(values, warnings, next, texts);
     }
 
     /// <summary>

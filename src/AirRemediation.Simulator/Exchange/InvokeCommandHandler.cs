@@ -175,7 +175,9 @@ public static class InvokeCommandHandler
             ["@odata.context"] = root + "/$metadata#Collection(Exchange.GenericHashTable)",
             ["adminapi.warnings@odata.type"] = "#Collection(String)",
             ["@adminapi.warnings"] = new JsonArray([.. result.Warnings.Select(w => (JsonNode)w)]),
-            ["value"] = new JsonArray([.. result.Values.Skip(skip).Take(pageSize).Select(v => (JsonNode)Select(v, ctx.Request.Query.GetValueOrDefault("$select")))]),
+            ["value"] = result.Text is { } text
+                ? new JsonArray(JsonValue.Create(text))
+                : new JsonArray([.. result.Values.Skip(skip).Take(pageSize).Select(v => (JsonNode)Select(v, ctx.Request.Query.GetValueOrDefault("$select")))]),
         };
         if (skip + pageSize < result.Values.Count)
         {
