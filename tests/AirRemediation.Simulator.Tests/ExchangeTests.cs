@@ -38,7 +38,7 @@ public sealed class ExchangeTests
         Assert.Single(body!["@adminapi.warnings"]!.AsArray());
 
         (status, body) = await Invoke(s, c, "Get-Mailbox", new JsonObject { ["Identity"] = "nobody@contoso.com" });
-        Assert.Equal(404, status);
+        Assert.Equal(400, status);  // live: a missing object is 400 "Invalid Operation" (ManagementObjectNotFoundException)
         Assert.Contains("couldn't be found", (string?)body!["error"]!["details"]![0]!["message"]);
         Assert.NotNull(body["error"]!["innererror"]);
     }
@@ -69,16 +69,20 @@ public sealed class ExchangeTests
 
         (status, body) = await Invoke(s, c, "New-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Block"] = true, ["NoExpiration"] = true, ["OutputJson"] = true, ["Entries"] = new JsonArray("ok.example", "https://bad.example") });
         Assert.Equal(200, status);
-        Assert.Contains(body!["value"]!.AsArray(), v => (string?)v!["Error"] is not null && (string?)v["Value"] == "https://bad.example");
-        Assert.Contains(body["value"]!.AsArray(), v => (string?)v!["Value"] == "ok.example" && v["ExpirationDate"] is null);
+        // -OutputJson: every entry's result in ONE JSON value, which over REST is a single string in value[].
+        var text = (string)Assert.Single(body!["value"]!.AsArray())!;
+        var entries = JsonNode.Parse(text)!.AsArray();
+        Assert.Contains(entries, v => (string?)v!["Error"] is not null && (string?)v["Value"] == "https://bad.example");
+        Assert.Contains(entries, v => (string?)v!["Value"] == "ok.example" && v["ExpirationDate"] is null);
 
         (status, body) = await Invoke(s, c, "Get-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Entry"] = "*.evil.example" });
         Assert.Equal(200, status);
         var id = (string)Assert.Single(body!["value"]!.AsArray())!["Identity"]!;
         (status, _) = await Invoke(s, c, "Remove-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Ids"] = new JsonArray(id) });
         Assert.Equal(200, status);
-        (status, _) = await Invoke(s, c, "Get-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Entry"] = "*.evil.example" });
-        Assert.Equal(404, status);
+        (status, body) = await Invoke(s, c, "Get-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Entry"] = "*.evil.example" });
+        Assert.Equal(400, status);
+        Assert.Contains("ManagementObjectNotFoundException", (string?)body!["error"]!["details"]![0]!["message"]);
     }
 
     [Fact]
@@ -91,7 +95,8 @@ public sealed class ExchangeTests
         using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s, TestTenant.ExchangeScope));
         var (status, body) = await Invoke(s, c, "New-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Block"] = true, ["Entries"] = new JsonArray("one.example", "two.example") });
         Assert.Equal(400, status);
-        Assert.Contains("500", (string?)body!["error"]!["message"]);
+        Assert.Equal("Invalid Operation", (string?)body!["error"]!["message"]);
+        Assert.Contains("500", (string?)body["error"]!["innererror"]!["internalexception"]!["message"]);
         (status, _) = await Invoke(s, c, "New-TenantAllowBlockListItems", new JsonObject { ["ListType"] = "Url", ["Block"] = true, ["Entries"] = new JsonArray("one.example") });
         Assert.Equal(200, status);
     }

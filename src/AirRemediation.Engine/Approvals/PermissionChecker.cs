@@ -8,17 +8,10 @@ namespace AirRemediation.Engine.Approvals;
 /// </summary>
 public static class PermissionChecker
 {
-    private static readonly string[] ExchangeRecipientRoles =
-        [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];
-
-    private static readonly string[] TablRoles =
-        [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator];
-
     public static IReadOnlyList<PermissionCheck> Check(AirSession s, ApprovalPolicy? policy)
     {
         var graph = s.GraphClaims.Roles.Concat(s.GraphClaims.Scopes).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var exchange = s.ExchangeClaims is null ? null : s.ExchangeClaims.Roles.Concat(s.ExchangeClaims.Scopes).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var roles = s.GraphClaims.DirectoryRoleIds.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var list = new List<PermissionCheck>();
 
         PermissionCheck Graph(string capability, string[] anyOf, string why)
@@ -28,22 +21,36 @@ public static class PermissionChecker
                 ok ? $"Granted ({anyOf.First(graph.Contains)})." : $"Needs {anyOf[0]} {why}.");
         }
 
-        PermissionCheck Exchange(string capability, string[] anyRole, string roleText)
+        PermissionCheck Exchange(string capability, ExchangeTask task)
         {
             var missing = new List<string>();
+            var notes = new List<string>();
+            var permission = s.IsUser ? "Exchange.Manage" : "Exchange.ManageAsApp";
             if (exchange is null) missing.Add("an Exchange Online token (" + (s.ExchangeUnavailableReason ?? "not connected to Exchange") + ")");
-            else if (!exchange.Contains(s.IsUser ? "Exchange.Manage" : "Exchange.ManageAsApp"))
-                missing.Add(s.IsUser ? "Exchange delegated permission Exchange.Manage" : "Exchange application permission Exchange.ManageAsApp");
-            if (!anyRole.Any(roles.Contains)) missing.Add($"directory role {roleText}");
-            return new PermissionCheck(capability, missing.Count == 0, missing,
-                missing.Count == 0 ? "Granted." : "Missing: " + string.Join("; ", missing) + ".");
+            else if (!exchange.Contains(permission))
+            {
+                missing.Add($"Exchange {(s.IsUser ? "delegated" : "application")} permission {permission}");
+                // The v2.0 Exchange Online Admin API (preview) has its own permissions; they do not open InvokeCommand.
+                var v2 = s.IsUser ? "Exchange.ManageV2" : "Exchange.ManageAsAppV2";
+                if (exchange.Contains(v2))
+                    notes.Add($"The token has {v2}, the permission of the v2.0 Exchange Online Admin API (preview), whose endpoints have no Tenant Allow/Block List or Set-Mailbox forwarding cmdlets; these need {permission} as well.");
+            }
+            var roles = ExchangeRoles.Check(s.Principal, task);
+            if (roles.Allowed != true)
+            {
+                missing.Add($"directory role {roles.Needed}");
+                notes.Add(roles.Message);
+            }
+            var detail = missing.Count == 0 ? roles.Message : "Missing: " + string.Join("; ", missing) + "." + (notes.Count == 0 ? "" : " " + string.Join(" ", notes));
+            return new PermissionCheck(capability, missing.Count == 0, missing, detail);
         }
 
         list.Add(Graph("Soft delete email (Invoke-AirSoftDelete)", ["Mail.ReadWrite"], "to find and move messages"));
         list.Add(Graph("Search all mailboxes (-AllMailboxes)", ["User.Read.All", "User.ReadBasic.All", "Directory.Read.All"], "to list the tenant's mailboxes"));
         list.Add(Graph("Turn off forwarding inbox rules (Disable-AirMailForwarding)", ["MailboxSettings.ReadWrite"], "to disable or delete inbox rules"));
-        list.Add(Exchange("Clear mailbox SMTP forwarding (Disable-AirMailForwarding)", ExchangeRecipientRoles, "Exchange Administrator (or Exchange Recipient Administrator, Global Administrator)"));
-        list.Add(Exchange("Block URLs (Block-AirUrl, Unblock-AirUrl, Get-AirUrlBlock)", TablRoles, "Security Administrator (or Security Operator, Global Administrator)"));
+        list.Add(Exchange("Clear mailbox SMTP forwarding (Disable-AirMailForwarding)", ExchangeTask.WriteMailboxForwarding));
+        list.Add(Exchange("Block URLs (Block-AirUrl, Unblock-AirUrl)", ExchangeTask.WriteUrlBlocks));
+        list.Add(Exchange("List URL blocks (Get-AirUrlBlock)", ExchangeTask.ReadUrlBlocks));
         list.Add(Graph("Read Defender investigations (Get-AirInvestigation, Get-AirPendingAction)", ["SecurityAlert.Read.All", "SecurityAlert.ReadWrite.All"], "to read alerts_v2"));
         list.Add(Graph("Write outcomes back to alerts (Approve-/Deny-AirAction)", ["SecurityAlert.ReadWrite.All"], "to post alert comments"));
         if (!s.IsUser)

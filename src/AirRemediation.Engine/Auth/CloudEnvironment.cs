@@ -2,8 +2,10 @@ namespace AirRemediation.Engine.Auth;
 
 /// <summary>
 /// The endpoints of one Microsoft cloud. Values from Microsoft's national-cloud tables:
-/// Graph and login hosts from learn.microsoft.com/graph/deployments; Exchange Online hosts from the
-/// ExchangeEnvironmentName values of Connect-ExchangeOnline (O365Default, O365USGovGCCHigh, O365USGovDoD, O365China).
+/// Graph and login hosts from learn.microsoft.com/graph/deployments; Exchange admin API hosts from "Get started with the
+/// Exchange Online Admin API", section "Supported environments and base URLs"
+/// (learn.microsoft.com/exchange/reference/admin-api-get-started): outlook.office365.com, outlook.office365.us (GCC High),
+/// outlook-dod.office365.us (DoD), outlook.office365.cn (21Vianet). The token scope is the host's /.default.
 /// </summary>
 public sealed record CloudEnvironment(string Name, Uri Graph, Uri Authority, Uri Exchange)
 {
@@ -14,10 +16,10 @@ public sealed record CloudEnvironment(string Name, Uri Graph, Uri Authority, Uri
         "USGovernment", new Uri("https://graph.microsoft.us/v1.0"), new Uri("https://login.microsoftonline.us/"), new Uri("https://outlook.office365.us/"));
 
     public static readonly CloudEnvironment USGovernmentDoD = new(
-        "USGovernmentDoD", new Uri("https://dod-graph.microsoft.us/v1.0"), new Uri("https://login.microsoftonline.us/"), new Uri("https://webmail.apps.mil/"));
+        "USGovernmentDoD", new Uri("https://dod-graph.microsoft.us/v1.0"), new Uri("https://login.microsoftonline.us/"), new Uri("https://outlook-dod.office365.us/"));
 
     public static readonly CloudEnvironment China = new(
-        "China", new Uri("https://microsoftgraph.chinacloudapi.cn/v1.0"), new Uri("https://login.chinacloudapi.cn/"), new Uri("https://partner.outlook.cn/"));
+        "China", new Uri("https://microsoftgraph.chinacloudapi.cn/v1.0"), new Uri("https://login.chinacloudapi.cn/"), new Uri("https://outlook.office365.cn/"));
 
     public static IReadOnlyList<CloudEnvironment> All { get; } = [Global, USGovernment, USGovernmentDoD, China];
 

@@ -13,6 +13,8 @@ public static class DirectoryRoles
     public const string GlobalReader = "f2ef992c-3afb-46b9-b7cf-a126ee74c451";
     public const string ExchangeAdministrator = "29232cdf-9323-42fd-ade2-1d097af3e4de";
     public const string ExchangeRecipientAdministrator = "31392ffb-586c-42d1-9346-e59415a2cc4e";
+    public const string ComplianceAdministrator = "17315797-102d-40b4-93e0-432062caca18";
+    public const string HelpdeskAdministrator = "729827e3-9c14-49f7-bb1b-9608f156bbb8";
 
     private static readonly Dictionary<string, string> Names = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -23,6 +25,8 @@ public static class DirectoryRoles
         [GlobalReader] = "Global Reader",
         [ExchangeAdministrator] = "Exchange Administrator",
         [ExchangeRecipientAdministrator] = "Exchange Recipient Administrator",
+        [ComplianceAdministrator] = "Compliance Administrator",
+        [HelpdeskAdministrator] = "Helpdesk Administrator",
     };
 
     /// <summary>The roles that may approve remediation actions (Defender AIR's approvers, less the read-only ones).</summary>
@@ -32,6 +36,9 @@ public static class DirectoryRoles
     /// <summary>Who may change the approval policy (who approves, self-approval): Security Administrator or Global Administrator.</summary>
     public static IReadOnlySet<string> PolicyAdministrators { get; } =
         new HashSet<string>([GlobalAdministrator, SecurityAdministrator], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether the id is one of the built-in roles this table names (a wids entry may be anything else).</summary>
+    public static bool IsKnown(string roleTemplateId) => Names.ContainsKey(roleTemplateId);
 
     /// <summary>A readable role name, or the id itself for roles this table does not know.</summary>
     public static string NameOf(string roleTemplateId) =>

@@ -88,6 +88,7 @@ internal sealed class IdentityVerifier
             Kind = ActorKind.App,
             DirectoryRolesKnown = false,
             TenantDomains = domains,
+            TokenDirectoryRoleIds = [.. claims.DirectoryRoleIds.Select(r => r.ToLowerInvariant())],
             VerifiedAt = session.Clock.GetUtcNow(),
         };
     }

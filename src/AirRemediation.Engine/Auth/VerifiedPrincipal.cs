@@ -33,6 +33,14 @@ public sealed record VerifiedPrincipal
     /// <summary>The tenant's verified domains, as <c>/organization</c> answered them (mail from these is internal).</summary>
     public IReadOnlyList<string> TenantDomains { get; init; } = [];
 
+    /// <summary>
+    /// For an application: the role template ids in the <c>wids</c> claim of the Graph token that Graph accepted at connect
+    /// (an app's own roles are not read from Graph, see docs/PERMISSIONS.md). Entra wrote them into a token Graph accepted,
+    /// so they are Entra's statement at sign-in, but they can lag a role change by a token's lifetime: use them only to
+    /// refuse early what the service would refuse anyway (<see cref="ExchangeRoles"/>), never to grant anything. Empty for users.
+    /// </summary>
+    public IReadOnlyList<string> TokenDirectoryRoleIds { get; init; } = [];
+
     /// <summary>Who vouched for this principal: always "Graph".</summary>
     public string Source { get; init; } = "Graph";
 

@@ -55,6 +55,7 @@ internal sealed class ExchangeAdminClient
         var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
         var values = new List<JsonObject>();
         var warnings = new List<string>();
+        var texts = new List<string>();
         Uri? next = invokeUri;
         var first = true;
         while (next is not null)
@@ -62,16 +63,17 @@ internal sealed class ExchangeAdminClient
             var url = next;
             // Only the first request of a write can have applied something; later pages are reads.
             Func<CancellationToken, Task<Page?>>? check = first && verify is not null
-                ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null) : null
+                ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null, r.Texts) : null
                 : null;
             var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check).ConfigureAwait(false);
             values.AddRange(page.Values);
             warnings.AddRange(page.Warnings);
+            texts.AddRange(page.Texts ?? []);
             next = page.Next;
             first = false;
         }
         foreach (var w in warnings) AirLog.Current.Verbose($"Exchange {cmdlet}: {w}");
-        return new ExchangeResult(values, warnings);
+        return new ExchangeResult(values, warnings, texts);
     }
 
     /// <summary>Refuses a session without an Exchange Online token (before anything is created or sent).</summary>
@@ -103,7 +105,7 @@ internal sealed class ExchangeAdminClient
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
 
-    private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next);
+    private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next, IReadOnlyList<string>? Texts = null);
 
     private async Task<Page> SendAsync(Uri url, string body, string anchor, CancellationToken ct)
     {
@@ -137,7 +139,9 @@ internal sealed class ExchangeAdminClient
         {
             throw new ServiceCallException(FailureKind.Transient, 200, "InvalidResponse", "Exchange answered with a body that is not JSON.");
         }
-        var values = (root["value"] as JsonArray ?? []).OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
+        var items = root["value"] as JsonArray ?? [];
+        var values = items.OfType<JsonObject>().Select(o => (JsonObject)o.DeepClone()).ToList();
+        var texts = items.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var t) ? t : null).OfType<string>().ToList();
         var warnings = (root["@adminapi.warnings"] as JsonArray ?? []).Select(w => w?.ToString()).OfType<string>().ToList();
         Uri? next = null;
         if ((string?)root["@odata.nextLink"] is { Length: > 0 } link)
@@ -148,14 +152,16 @@ internal sealed class ExchangeAdminClient
                 throw new ServiceCallException(FailureKind.Rejected, 200, "UnexpectedNextLink",
                     $"Exchange returned a next page on another host ({next.Host}); it was not followed.");
         }
-        return new Page(values, warnings, next);
+        return new Page(values, warnings, next, texts);
     }
 
     /// <summary>
-    /// Exchange's error body: {"error":{"code","message":"|ExceptionType|text","details":[{"message"}],
-    /// "innererror":{"internalexception":{"message","type"}}}}. The code we report is the exception type's short name
-    /// (ManagementObjectNotFoundException, TaskException…) when there is one, else error.code; the message is the
-    /// cmdlet's own text.
+    /// Exchange's error body. Live (graph2otel's captures, docs/EXCHANGE-ADMIN-API.md) the status is 400 for almost every
+    /// cmdlet failure and 403 for RBAC, <c>error.message</c> is the literal "Invalid Operation", and what happened is in
+    /// <c>error.innererror.internalexception</c> {message, type} and/or <c>error.details[0].message</c> as
+    /// "|Full.Exception.Type|text". So the exception type decides the kind (a missing object is NotFound whatever the
+    /// status); only without a known type does the status. The code we report is the type's short name, the message the
+    /// cmdlet's own text, never "Invalid Operation" when anything better is there.
     /// </summary>
     internal static ServiceCallException ToException(int status, string? body, string? retryAfter, DateTimeOffset now)
     {
@@ -169,8 +175,11 @@ internal sealed class ExchangeAdminClient
                 var inner = Child(Child(error, "innererror"), "internalexception");
                 type = (string?)Child(inner, "type");
                 message = (string?)Child(inner, "message");
-                if (string.IsNullOrWhiteSpace(message) && error["details"] is JsonArray { Count: > 0 } details)
-                    message = (string?)details[0]?["message"];
+                if (Child(error, "details") is JsonArray { Count: > 0 } details)
+                {
+                    var detail = StripTypePrefix((string?)details[0]?["message"], ref type);
+                    if (string.IsNullOrWhiteSpace(message)) message = detail;
+                }
                 var top = StripTypePrefix((string?)error["message"], ref type);
                 if (string.IsNullOrWhiteSpace(message)) message = top;
             }
@@ -185,8 +194,24 @@ internal sealed class ExchangeAdminClient
             code = dot >= 0 ? type[(dot + 1)..] : type;
         }
         message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
-        return ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+        var classified = ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+        // Only among the "the request was refused" kinds: a 429, 401 or 5xx keeps its retry meaning whatever type it names.
+        var refused = classified.Kind is FailureKind.Rejected or FailureKind.NotFound or FailureKind.Forbidden;
+        return refused && KindOfType(code) is { } kind && kind != classified.Kind
+            ? new ServiceCallException(kind, status, classified.Code, classified.Message, classified.RetryAfter) { RetryAfterRaw = retryAfter }
+            : classified;
     }
+
+    /// <summary>What an Exchange exception type means, whatever status it came with; null when the type does not say.</summary>
+    internal static FailureKind? KindOfType(string? shortType) => shortType switch
+    {
+        "ManagementObjectNotFoundException" or "ObjectNotFoundException" or "RecipientNotFoundException" => FailureKind.NotFound,
+        "RbacAccessDeniedException" or "AccessDeniedException" => FailureKind.Forbidden,
+        "ParameterBindingException" or "AmbiguousParameterSetException" or "ParameterTransformationException" or "TaskException"
+            or "CommandNotFoundException" or "ManagementObjectAmbiguousException" or "ArgumentException" or "ValidationException"
+            or "TaskArgumentException" or "DataValidationException" => FailureKind.Rejected,
+        _ => null,
+    };
 
     private static JsonNode? Child(JsonNode? node, string name)
     {

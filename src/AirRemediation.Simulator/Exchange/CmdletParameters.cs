@@ -5,6 +5,9 @@ public sealed class CmdletParameters(JsonObject? parameters)
 {
     readonly JsonObject p = parameters ?? [];
 
+    /// <summary>The parameter names as sent.</summary>
+    public IEnumerable<string> Names => p.Select(kv => kv.Key);
+
     public bool Has(string name) => Node(name) is not null || p.Any(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase));
 
     public JsonNode? Node(string name) => p.FirstOrDefault(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

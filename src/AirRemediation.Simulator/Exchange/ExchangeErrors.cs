@@ -3,49 +3,64 @@ using AirRemediation.Simulator.Api;
 namespace AirRemediation.Simulator.Exchange;
 
 /// <summary>
-/// The admin API's OData error: {"error":{"code","message","details":[{"code","target","message"}],"innererror":{...}}}.
-/// Clients read error.details[].message, error.message or error.innererror.internalexception.message (CIPP does all three).
+/// The admin API's error, in the shape rknightion/graph2otel pinned from a live tenant (internal/exoclient/errors_test.go,
+/// captured 2026-07-23): HTTP 400 for almost every cmdlet failure (a missing object included, never 404), 403 for RBAC;
+/// <c>error.code</c> "BadRequest" and <c>error.message</c> always the literal "Invalid Operation"; the cmdlet's own text
+/// only in <c>error.details[0].message</c> as "|Full.Exception.Type|text" and/or in
+/// <c>error.innererror.internalexception</c> {message, type}. Clients must classify by the exception type, not the status.
 /// </summary>
 public static class ExchangeErrors
 {
-    public static ApiResponse Create(int status, string code, string exceptionType, string message)
+    public const string InvalidOperation = "Invalid Operation";
+
+    /// <param name="withDetails">Live, some failures carry details[] and innererror, others (a parameter transformation) innererror only.</param>
+    public static ApiResponse Create(int status, string exceptionType, string message, bool withDetails = true)
     {
-        var full = $"|{exceptionType}|{message}";
-        return ApiResponse.Json(status, new JsonObject
+        var error = new JsonObject
         {
-            ["error"] = new JsonObject
+            ["code"] = "BadRequest",
+            ["message"] = InvalidOperation,
+        };
+        if (withDetails)
+            error["details"] = new JsonArray(new JsonObject { ["code"] = "Client", ["target"] = "", ["message"] = $"|{exceptionType}|{message}" });
+        error["innererror"] = new JsonObject
+        {
+            ["message"] = InvalidOperation,
+            ["type"] = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+            ["stacktrace"] = "",
+            ["internalexception"] = new JsonObject
             {
-                ["code"] = code,
-                ["message"] = full,
-                ["details"] = new JsonArray(new JsonObject { ["code"] = "Context", ["target"] = "", ["message"] = message }),
-                ["innererror"] = new JsonObject
-                {
-                    ["message"] = full,
-                    ["type"] = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
-                    ["internalException"] = new JsonObject
-                    {
-                        ["message"] = message,
-                        ["type"] = exceptionType,
-                        ["stacktrace"] = "",
-                    },
-                },
+                ["message"] = message,
+                ["type"] = exceptionType,
+                ["stacktrace"] = "",
             },
-        });
+        };
+        return ApiResponse.Json(status, new JsonObject { ["error"] = error });
     }
 
+    /// <summary>A missing object: 400 (not 404) with ManagementObjectNotFoundException.</summary>
     public static ApiResponse NotFound(string message) =>
-        Create(404, "NotFound", "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException", message);
+        Create(400, "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException", message);
 
     public static ApiResponse BadParameter(string message) =>
-        Create(400, "BadRequest", "Microsoft.Exchange.Management.Tasks.ParameterBindingException", message);
+        Create(400, "Microsoft.Exchange.Management.Tasks.ParameterBindingException", message);
+
+    /// <summary>An unknown parameter name: live "Parameter set cannot be resolved … Invalid cmdlet parameters specified. &lt;Name&gt;".</summary>
+    public static ApiResponse UnknownParameter(IEnumerable<string> names) =>
+        Create(400, "Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException",
+            "Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. " + string.Join(", ", names));
 
     public static ApiResponse Task(string message) =>
-        Create(400, "BadRequest", "Microsoft.Exchange.Configuration.Tasks.TaskException", message);
+        Create(400, "Microsoft.Exchange.Configuration.Tasks.TaskException", message);
+
+    public static ApiResponse CommandNotFound(string name) =>
+        Create(400, "System.Management.Automation.CommandNotFoundException",
+            $"The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.");
 
     public static ApiResponse Unauthorized(string reason) =>
-        Create(401, "Unauthorized", "System.UnauthorizedAccessException", reason);
+        Create(401, "System.UnauthorizedAccessException", reason);
 
-    public static ApiResponse Forbidden() =>
-        Create(403, "Forbidden", "Microsoft.Exchange.Configuration.Tasks.RbacAccessDeniedException",
-            "The user or app is not assigned to any management roles that allow this cmdlet (needs Exchange.ManageAsApp and a directory role, or an Exchange-capable admin role).");
+    public static ApiResponse Forbidden(string? why = null) =>
+        Create(403, "Microsoft.Exchange.Configuration.Tasks.RbacAccessDeniedException",
+            why ?? "The user or app is not assigned to any management roles that allow this cmdlet (needs Exchange.ManageAsApp and a directory role, or an Exchange-capable admin role).");
 }

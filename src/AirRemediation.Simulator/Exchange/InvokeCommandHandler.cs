@@ -13,7 +13,26 @@ public static class InvokeCommandHandler
 {
     public static readonly string[] Permissions = ["Exchange.ManageAsApp", "Exchange.Manage"];
 
-    static readonly string[] TablWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator];
+    /// <summary>The type of a request for a path the service does not serve (an unknown version or tenant); the only 404s.</summary>
+    const string RouteNotFound = "Microsoft.Exchange.Admin.OData.Core.ODataServiceException";
+
+    // Users: the Defender portal's TABL roles (Global Administrator, Security Administrator, Security Operator; DD
+    // tenant-allow-block-list-urls-configure.md) and Exchange Administrator (Organization Management holds the
+    // Tenant AllowBlockList Manager role). Apps: Microsoft's app-only Exchange roles are only those of
+    // AppOnlyRoles, and of them only Exchange Administrator and Global Administrator cover "security and protection
+    // features" — "the Security Administrator role does not have the necessary permissions" (office-docs-powershell
+    // app-only-auth-powershell-v2.md, step 5). So an app with Security Administrator may read the list but not change it.
+    static readonly string[] TablWriteRoles =
+        [DirectoryRoles.GlobalAdministrator, DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityOperator, DirectoryRoles.ExchangeAdministrator];
+    static readonly string[] TablWriteAppRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator];
+
+    /// <summary>The Entra roles Exchange Online honours for an application (app-only-auth-powershell-v2.md, step 5); any other role of an app counts for nothing.</summary>
+    static readonly string[] AppOnlyRoles =
+    [
+        DirectoryRoles.ComplianceAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator,
+        DirectoryRoles.GlobalAdministrator, DirectoryRoles.GlobalReader, DirectoryRoles.HelpdeskAdministrator,
+        DirectoryRoles.SecurityAdministrator, DirectoryRoles.SecurityReader,
+    ];
     static readonly string[] TablReadRoles = [.. TablWriteRoles, DirectoryRoles.SecurityReader, DirectoryRoles.GlobalReader];
     static readonly string[] RecipientWriteRoles = [DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.ExchangeRecipientAdministrator];
     static readonly string[] RecipientReadRoles =
@@ -22,21 +41,38 @@ public static class InvokeCommandHandler
         DirectoryRoles.ComplianceAdministrator, DirectoryRoles.HelpdeskAdministrator,
     ];
 
-    sealed record Cmdlet(string[] Roles, Func<RouteContext, CmdletParameters, CmdletResult> Run);
+    /// <summary>A cmdlet: who may run it, the parameter names it binds (others are refused, as live), and what it does.</summary>
+    sealed record Cmdlet(string[] Roles, string[] Parameters, Func<RouteContext, CmdletParameters, CmdletResult> Run)
+    {
+        /// <summary>The roles that allow an application to run it, when they differ from a user's (always within <see cref="AppOnlyRoles"/>).</summary>
+        public string[]? AppRoles { get; init; }
+
+        public bool Allows(Identity.AccessPrincipal p) => p.IsApp
+            ? p.HasAnyRole((AppRoles ?? Roles).Intersect(AppOnlyRoles))
+            : p.HasAnyRole(Roles);
+    }
+
+    // Parameter names from the cmdlets' reference pages (office-docs-powershell, exchange/exchange-ps/exchange/<Cmdlet>.md),
+    // limited for Get-/Set-Mailbox to the ones the simulator models: an unmodelled one is refused rather than ignored.
+    static readonly string[] TablGetParameters = ["ListType", "Entry", "Allow", "Block", "ExpirationDate", "NoExpiration", "ListSubType", "OutputJson"];
+    static readonly string[] TablNewParameters = ["ListType", "Entries", "Allow", "Block", "Action", "ExpirationDate", "NoExpiration", "Notes", "ListSubType", "OutputJson", "RemoveAfter", "SubmissionID", "LogExtraDetails"];
+    static readonly string[] TablSetParameters = ["ListType", "Ids", "Entries", "Allow", "Block", "ExpirationDate", "NoExpiration", "Notes", "ListSubType", "OutputJson", "RemoveAfter"];
+    static readonly string[] TablRemoveParameters = ["ListType", "Ids", "Entries", "ListSubType", "OutputJson"];
+    static readonly string[] InboxRuleChangeParameters = ["Identity", "Mailbox", "AlwaysDeleteOutlookRulesBlob", "Force", "Confirm"];
 
     static readonly Dictionary<string, Cmdlet> Cmdlets = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.New),
-        ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablCmdlets.Get),
-        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Remove),
-        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablCmdlets.Set),
-        ["Get-Mailbox"] = new(RecipientReadRoles, MailboxCmdlets.GetMailbox),
-        ["Set-Mailbox"] = new(RecipientWriteRoles, MailboxCmdlets.SetMailbox),
+        ["New-TenantAllowBlockListItems"] = new(TablWriteRoles, TablNewParameters, TablCmdlets.New) { AppRoles = TablWriteAppRoles },
+        ["Get-TenantAllowBlockListItems"] = new(TablReadRoles, TablGetParameters, TablCmdlets.Get),
+        ["Remove-TenantAllowBlockListItems"] = new(TablWriteRoles, TablRemoveParameters, TablCmdlets.Remove) { AppRoles = TablWriteAppRoles },
+        ["Set-TenantAllowBlockListItems"] = new(TablWriteRoles, TablSetParameters, TablCmdlets.Set) { AppRoles = TablWriteAppRoles },
+        ["Get-Mailbox"] = new(RecipientReadRoles, ["Identity", "ResultSize", "Filter", "RecipientTypeDetails", "Anr"], MailboxCmdlets.GetMailbox),
+        ["Set-Mailbox"] = new(RecipientWriteRoles, ["Identity", "ForwardingSmtpAddress", "ForwardingAddress", "DeliverToMailboxAndForward", "Confirm", "Force"], MailboxCmdlets.SetMailbox),
         // Get-InboxRule fails for Global Reader and View-Only Organization Management (ODP Get-InboxRule.md).
-        ["Get-InboxRule"] = new(RecipientWriteRoles, MailboxCmdlets.GetInboxRule),
-        ["Disable-InboxRule"] = new(RecipientWriteRoles, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: false)),
-        ["Remove-InboxRule"] = new(RecipientWriteRoles, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: true)),
-        ["Get-AcceptedDomain"] = new(RecipientReadRoles, MailboxCmdlets.GetAcceptedDomain),
+        ["Get-InboxRule"] = new(RecipientWriteRoles, ["Mailbox", "Identity", "IncludeHidden", "BypassScopeCheck", "DescriptionTimeFormat", "DescriptionTimeZone", "SweepRules"], MailboxCmdlets.GetInboxRule),
+        ["Disable-InboxRule"] = new(RecipientWriteRoles, InboxRuleChangeParameters, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: false)),
+        ["Remove-InboxRule"] = new(RecipientWriteRoles, InboxRuleChangeParameters, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: true)),
+        ["Get-AcceptedDomain"] = new(RecipientReadRoles, ["Identity", "ResultSize"], MailboxCmdlets.GetAcceptedDomain),
     };
 
     static (string? Name, CmdletParameters Parameters) ReadBody(RouteContext ctx)
@@ -94,19 +130,22 @@ public static class InvokeCommandHandler
     {
         var version = ctx.Params["version"];
         var tenant = ctx.Params["tenant"];
-        if (version is not ("beta" or "v1.0")) return ExchangeErrors.NotFound($"The API version '{version}' is not supported.");
+        if (version is not ("beta" or "v1.0")) return ExchangeErrors.Create(404, RouteNotFound, $"The API version '{version}' is not supported.");
         if (!string.Equals(tenant, ctx.State.TenantId, StringComparison.OrdinalIgnoreCase) && !ctx.State.Domains.Any(d => string.Equals(d.Id, tenant, StringComparison.OrdinalIgnoreCase)))
         {
-            return ExchangeErrors.NotFound($"Tenant '{tenant}' could not be found.");
+            return ExchangeErrors.Create(404, RouteNotFound, $"Tenant '{tenant}' could not be found.");
         }
         var (name, parameters) = ReadBody(ctx);
         if (name is null) return ExchangeErrors.BadParameter("The request body must contain CmdletInput.CmdletName.");
         if (!Cmdlets.TryGetValue(name, out var cmdlet))
         {
-            return ExchangeErrors.Create(400, "BadRequest", "System.Management.Automation.CommandNotFoundException",
-                $"The term '{name}' is not recognized as a name of a cmdlet, function, script file, or executable program.");
+            return ExchangeErrors.CommandNotFound(name);
         }
-        if (!ctx.Principal.HasAnyRole(cmdlet.Roles)) return ExchangeErrors.Forbidden();
+        if (!cmdlet.Allows(ctx.Principal)) return ExchangeErrors.Forbidden();
+        // Live, a parameter the cmdlet does not have fails binding (AmbiguousParameterSetException, "Invalid cmdlet
+        // parameters specified. <Name>", graph2otel); nothing runs.
+        var unknown = parameters.Names.Where(n => !cmdlet.Parameters.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (unknown.Count > 0) return ExchangeErrors.UnknownParameter(unknown);
 
         var result = cmdlet.Run(ctx, parameters);
         if (result.Error is not null) return result.Error;
@@ -134,7 +173,9 @@ public static class InvokeCommandHandler
             ["@odata.context"] = root + "/$metadata#Collection(Exchange.GenericHashTable)",
             ["adminapi.warnings@odata.type"] = "#Collection(String)",
             ["@adminapi.warnings"] = new JsonArray([.. result.Warnings.Select(w => (JsonNode)w)]),
-            ["value"] = new JsonArray([.. result.Values.Skip(skip).Take(pageSize).Select(v => (JsonNode)Select(v, ctx.Request.Query.GetValueOrDefault("$select")))]),
+            ["value"] = result.Text is { } text
+                ? new JsonArray(JsonValue.Create(text))
+                : new JsonArray([.. result.Values.Skip(skip).Take(pageSize).Select(v => (JsonNode)Select(v, ctx.Request.Query.GetValueOrDefault("$select")))]),
         };
         if (skip + pageSize < result.Values.Count)
         {

@@ -110,6 +110,13 @@ public static class TablCmdlets
         {
             result.Values.Add(new JsonObject { ["Value"] = entry, ["Error"] = reason, ["ObjectState"] = "Failed" });
         }
+        if (outputJson)
+        {
+            // -OutputJson "returns all entries in one JSON value" (ODP New-TenantAllowBlockListItems.md); over REST that is one
+            // string, not one object per entry (the stricter reading; docs/SIMULATOR.md, open questions).
+            result.Text = new JsonArray([.. result.Values.Select(v => (JsonNode)v.DeepClone())]).ToJsonString();
+            result.Values.Clear();
+        }
         return result;
     }
 

@@ -62,8 +62,8 @@ public sealed class EndpointPolicyTests
     [Theory]
     [InlineData("Global", "https://graph.microsoft.com/v1.0", "https://outlook.office365.com/", "https://login.microsoftonline.com/")]
     [InlineData("USGovernment", "https://graph.microsoft.us/v1.0", "https://outlook.office365.us/", "https://login.microsoftonline.us/")]
-    [InlineData("USGovernmentDoD", "https://dod-graph.microsoft.us/beta", "https://webmail.apps.mil/", "https://login.microsoftonline.us/")]
-    [InlineData("China", "https://microsoftgraph.chinacloudapi.cn/v1.0", "https://partner.outlook.cn/", "https://login.chinacloudapi.cn/")]
+    [InlineData("USGovernmentDoD", "https://dod-graph.microsoft.us/beta", "https://outlook-dod.office365.us/", "https://login.microsoftonline.us/")]
+    [InlineData("China", "https://microsoftgraph.chinacloudapi.cn/v1.0", "https://outlook.office365.cn/", "https://login.chinacloudapi.cn/")]
     [InlineData("Global", "http://127.0.0.1:5000/v1.0", "http://localhost:5000/", "https://[::1]:5001/")]
     public void The_chosen_clouds_own_hosts_and_loopback_are_accepted(string cloud, string graph, string exchange, string authority)
     {

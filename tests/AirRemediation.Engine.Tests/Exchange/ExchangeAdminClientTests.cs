@@ -42,10 +42,33 @@ public sealed class ExchangeAdminClientTests
         var client = new ExchangeAdminClient(session, SimulatedTenant.Caller(session));
         var e = await Assert.ThrowsAsync<ServiceCallException>(() =>
             client.InvokeAsync("Get-TenantAllowBlockListItems", P(("ListType", "Url"), ("Entry", "never-blocked.example")), null, default));
+        // Live, Exchange answers a missing object with 400 "Invalid Operation"; the exception type says what it is.
         Assert.Equal(FailureKind.NotFound, e.Kind);
-        Assert.Equal(404, e.Status);
+        Assert.Equal(400, e.Status);
         Assert.Equal("ManagementObjectNotFoundException", e.Code);
         Assert.Equal("Entry 'never-blocked.example' couldn't be found.", e.Message);
+
+        var gone = await Assert.ThrowsAsync<ServiceCallException>(() =>
+            client.InvokeAsync("Remove-TenantAllowBlockListItems", P(("ListType", "Url"), ("Ids", new[] { "RgAAAAAgone" })), null, default));
+        Assert.Equal(FailureKind.NotFound, gone.Kind);
+        Assert.Equal(AirErrorKind.NotFound, gone.ToErrorKind());
+    }
+
+    [Theory]
+    // Shapes as graph2otel pinned them from a live tenant (error.message is always "Invalid Operation"): the type in
+    // innererror only, in details only ("|Type|text"), or in both; and the status says nothing about the kind.
+    [InlineData(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Invalid Operation\",\"innererror\":{\"message\":\"Invalid Operation\",\"type\":\"Microsoft.Exchange.Admin.OData.Core.ODataServiceException\",\"internalexception\":{\"message\":\"The object 'x' couldn't be found.\",\"type\":\"Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException\"}}}}", "NotFound", "ManagementObjectNotFoundException", "The object 'x' couldn't be found.")]
+    [InlineData(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Invalid Operation\",\"details\":[{\"code\":\"Client\",\"target\":\"\",\"message\":\"|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The object 'y' couldn't be found.\"}]}}", "NotFound", "ManagementObjectNotFoundException", "The object 'y' couldn't be found.")]
+    [InlineData(403, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Invalid Operation\",\"details\":[{\"code\":\"Client\",\"target\":\"\",\"message\":\"|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|The object 'z' couldn't be found.\"}]}}", "NotFound", "ManagementObjectNotFoundException", "The object 'z' couldn't be found.")]
+    [InlineData(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Invalid Operation\",\"details\":[{\"code\":\"Client\",\"target\":\"\",\"message\":\"|Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException|Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. Bogus\"}]}}", "Rejected", "AmbiguousParameterSetException", "Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. Bogus")]
+    [InlineData(400, "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Invalid Operation\",\"details\":[{\"code\":\"Client\",\"target\":\"\",\"message\":\"|Microsoft.Exchange.Configuration.Tasks.RbacAccessDeniedException|Access denied.\"}]}}", "Forbidden", "RbacAccessDeniedException", "Access denied.")]
+    public void Exchange_errors_are_classified_by_exception_type_before_status(int status, string body, string kind, string code, string message)
+    {
+        var e = ExchangeAdminClient.ToException(status, body, null, TestClock.Start);
+        Assert.Equal(Enum.Parse<FailureKind>(kind), e.Kind);
+        Assert.Equal(code, e.Code);
+        Assert.Equal(message, e.Message);
+        Assert.Equal(status, e.Status);
     }
 
     [Fact]
@@ -59,6 +82,21 @@ public sealed class ExchangeAdminClientTests
         Assert.Equal(FailureKind.Rejected, e.Kind);
         Assert.Equal("CommandNotFoundException", e.Code);
         Assert.Contains("'Get-NoSuchThing' is not recognized", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, caller.Totals.Requests);
+    }
+
+    [Fact]
+    public async Task An_unknown_parameter_is_Rejected_with_the_services_text_and_not_retried()
+    {
+        await using var s = await SimulatedTenant.StartAsync();
+        using var session = await SimulatedTenant.ConnectAsync(s);
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller);
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() =>
+            client.InvokeAsync("Get-TenantAllowBlockListItems", P(("ListType", "Url"), ("Block", true), ("ResultSize", "Unlimited")), null, default));
+        Assert.Equal(FailureKind.Rejected, e.Kind);
+        Assert.Equal("AmbiguousParameterSetException", e.Code);
+        Assert.EndsWith("Invalid cmdlet parameters specified. ResultSize", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, caller.Totals.Requests);
     }
 

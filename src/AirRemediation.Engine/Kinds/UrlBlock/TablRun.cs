@@ -145,25 +145,45 @@ internal class TablRun(RunContext run, TablAddOptions add) : KindRun(run)
             return;
         }
 
+        // -OutputJson answers every entry in one JSON value (a string over REST), whose exact shape is not documented:
+        // read the errors it reports, but let the list itself say what was added and under which Identity.
+        var reported = TablApi.ReportedErrors(result);
         foreach (var (item, data) in chunk)
         {
-            var o = result.Values.FirstOrDefault(v => string.Equals((string?)v["Value"], data.Value, StringComparison.OrdinalIgnoreCase));
-            if (o is null)
-            {
-                await FinishAsync(item, data, ItemState.Failed, UrlOutcome.Failed, "Exchange returned no result for this entry.", AirErrorKind.ServiceError).ConfigureAwait(false);
-                continue;
-            }
-            if ((string?)o["Error"] is { } error)
-            {
-                var already = error.Contains("already exist", StringComparison.OrdinalIgnoreCase);
-                await FinishAsync(item, data, already ? ItemState.Already : ItemState.Failed, already ? UrlOutcome.AlreadyBlocked : UrlOutcome.Rejected,
-                    already ? "Already blocked." : "Exchange refused the entry: " + error, already ? null : AirErrorKind.InvalidInput).ConfigureAwait(false);
-                continue;
-            }
-            var entry = UrlBlockEntry.FromJson(o);
-            await FinishAsync(item, data with { Id = entry?.Id }, ItemState.Done, UrlOutcome.Blocked, null, null, entry,
-                after: entry is null ? null : UrlItemData.From(entry, UrlOp.Add)).ConfigureAwait(false);
+            reported.TryGetValue(data.Value, out var error);
+            var (state, entry, failure) = await ConfirmAddedAsync(data.Value, error, ct).ConfigureAwait(false);
+            if (state == ItemState.Done)
+                await FinishAsync(item, data with { Id = entry!.Id }, ItemState.Done, UrlOutcome.Blocked, null, null, entry, after: UrlItemData.From(entry, UrlOp.Add)).ConfigureAwait(false);
+            else if (state == ItemState.Already)
+                await FinishAsync(item, data with { Id = entry?.Id }, ItemState.Already, UrlOutcome.AlreadyBlocked, "Already blocked.", null, entry).ConfigureAwait(false);
+            else
+                await FinishAsync(item, data, ItemState.Failed, error is null ? UrlOutcome.Failed : UrlOutcome.Rejected, failure!.Message, failure.Kind).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Whether an entry the add was sent for is now in the list, by Get-TenantAllowBlockListItems -Entry: Done with its
+    /// Identity when it is; Already when the add said it existed before (it is not ours to undo); Failed with the
+    /// service's reason (or "not added") when it is not there.
+    /// </summary>
+    private async Task<(ItemState State, UrlBlockEntry? Entry, AirException? Failure)> ConfirmAddedAsync(string value, string? reportedError, CancellationToken ct)
+    {
+        UrlBlockEntry? entry;
+        try
+        {
+            entry = await tabl.FindAsync(value, ct).ConfigureAwait(false);
+        }
+        catch (ServiceCallException e)
+        {
+            return (ItemState.Failed, null, new AirException(e.ToErrorKind(),
+                $"The add was sent, but whether the entry is in the Tenant Allow/Block List could not be confirmed: {UrlBlockErrors.Describe(e)} Run the command again to confirm it."));
+        }
+        var existedBefore = reportedError?.Contains("already exist", StringComparison.OrdinalIgnoreCase) == true;
+        if (existedBefore) return (ItemState.Already, entry, null);
+        if (entry is not null) return (ItemState.Done, entry, null);
+        return (ItemState.Failed, null, reportedError is not null
+            ? new AirException(AirErrorKind.InvalidInput, "Exchange refused the entry: " + reportedError)
+            : new AirException(AirErrorKind.ServiceError, "Exchange accepted the request, but the entry is not in the Tenant Allow/Block List."));
     }
 
     private async Task UpdateExpiryAsync(ItemRecord item, UrlItemData data, UrlBlockEntry e, CancellationToken ct)
@@ -283,17 +303,15 @@ internal class TablRun(RunContext run, TablAddOptions add) : KindRun(run)
         try
         {
             var r = await tabl.AddAsync([data.Value], data.ExpiresOn, data.ExpiresOn is null, data.Notes, ct).ConfigureAwait(false);
-            var o = r.Values.FirstOrDefault();
-            if (o is not null && (string?)o["Error"] is { } error)
-            {
-                var already = error.Contains("already exist", StringComparison.OrdinalIgnoreCase);
-                await FinishAsync(item, data, already ? ItemState.Already : ItemState.Failed, already ? UrlOutcome.Restored : UrlOutcome.Failed,
-                    already ? "Already in the Tenant Allow/Block List." : "Exchange refused the entry: " + error, already ? null : AirErrorKind.InvalidInput).ConfigureAwait(false);
-                return;
-            }
-            var entry = o is null ? null : UrlBlockEntry.FromJson(o);
-            await FinishAsync(item, data with { Id = entry?.Id }, ItemState.Done, UrlOutcome.Restored, "Re-added with its original expiry and notes.", null, entry,
-                after: entry is null ? null : UrlItemData.From(entry, UrlOp.UndoAdd)).ConfigureAwait(false);
+            TablApi.ReportedErrors(r).TryGetValue(data.Value, out var error);
+            var (state, entry, failure) = await ConfirmAddedAsync(data.Value, error, ct).ConfigureAwait(false);
+            if (state == ItemState.Done)
+                await FinishAsync(item, data with { Id = entry!.Id }, ItemState.Done, UrlOutcome.Restored, "Re-added with its original expiry and notes.", null, entry,
+                    after: UrlItemData.From(entry, UrlOp.UndoAdd)).ConfigureAwait(false);
+            else if (state == ItemState.Already)
+                await FinishAsync(item, data, ItemState.Already, UrlOutcome.Restored, "Already in the Tenant Allow/Block List.", null, entry).ConfigureAwait(false);
+            else
+                await FinishAsync(item, data, ItemState.Failed, UrlOutcome.Failed, failure!.Message, failure.Kind).ConfigureAwait(false);
         }
         catch (ServiceCallException ex)
         {

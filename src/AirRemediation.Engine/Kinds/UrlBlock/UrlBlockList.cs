@@ -10,6 +10,7 @@ public static class UrlBlockList
     public static async Task<IReadOnlyList<UrlBlockEntry>> ListAsync(AirSession session, CancellationToken ct)
     {
         ExchangeAdminClient.EnsureConnected(session);
+        ExchangeRoles.Ensure(session, ExchangeTask.ReadUrlBlocks);
         try
         {
             return await new TablApi(new ExchangeAdminClient(session, session.Caller)).ListAsync(ct).ConfigureAwait(false);

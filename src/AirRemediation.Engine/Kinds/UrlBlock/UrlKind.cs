@@ -17,7 +17,12 @@ internal abstract class UrlKind<TRequest> : RemediationKind<TRequest> where TReq
 
     public override string UnitName => "Lists";
 
-    public override void Preflight(AirSession session) => ExchangeAdminClient.EnsureConnected(session);
+    /// <summary>Exchange connected, and an identity whose verified roles can change the list (an app with only Security Administrator cannot).</summary>
+    public override void Preflight(AirSession session)
+    {
+        ExchangeAdminClient.EnsureConnected(session);
+        ExchangeRoles.Ensure(session, ExchangeTask.WriteUrlBlocks);
+    }
 
     public override KindRun OpenUndo(RunContext run) => new TablRun(run, new TablAddOptions());
 
