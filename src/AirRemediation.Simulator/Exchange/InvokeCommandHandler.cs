@@ -41,6 +41,12 @@ public static class InvokeCommandHandler
         DirectoryRoles.ComplianceAdministrator, DirectoryRoles.HelpdeskAdministrator,
     ];
 
+    static readonly string[] TraceRoles =
+    [
+        DirectoryRoles.GlobalAdministrator, DirectoryRoles.ExchangeAdministrator, DirectoryRoles.GlobalReader, DirectoryRoles.SecurityAdministrator,
+        DirectoryRoles.SecurityReader, DirectoryRoles.ComplianceAdministrator,
+    ];
+
     /// <summary>A cmdlet: who may run it, the parameter names it binds (others are refused, as live), and what it does.</summary>
     sealed record Cmdlet(string[] Roles, string[] Parameters, Func<RouteContext, CmdletParameters, CmdletResult> Run)
     {
@@ -73,6 +79,9 @@ public static class InvokeCommandHandler
         ["Disable-InboxRule"] = new(RecipientWriteRoles, InboxRuleChangeParameters, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: false)),
         ["Remove-InboxRule"] = new(RecipientWriteRoles, InboxRuleChangeParameters, (c, p) => MailboxCmdlets.ChangeInboxRule(c, p, remove: true)),
         ["Get-AcceptedDomain"] = new(RecipientReadRoles, ["Identity", "ResultSize"], MailboxCmdlets.GetAcceptedDomain),
+        // The Message Tracking role: Organization Management, View-Only Organization Management, Compliance and Security
+        // role groups (Get-MessageTraceV2.md); as Entra roles, those below.
+        ["Get-MessageTraceV2"] = new(TraceRoles, MessageTraceCmdlets.Parameters, MessageTraceCmdlets.GetV2),
     };
 
     static (string? Name, CmdletParameters Parameters) ReadBody(RouteContext ctx)

@@ -14,6 +14,8 @@ public sealed class ScenarioDocument
     /// <summary>Alerts in Graph's alerts_v2 JSON shape; kept as JSON so any property Microsoft defines can be given.</summary>
     public List<JsonObject> Alerts { get; set; } = [];
     public List<TablEntrySpec> TablEntries { get; set; } = [];
+    /// <summary>Message trace rows beyond the delivered copies in mailboxes (external recipients, mail not delivered).</summary>
+    public List<TraceRowSpec> MessageTrace { get; set; } = [];
     public LimitSettings? Limits { get; set; }
     public FaultSettings? Faults { get; set; }
     /// <summary>Optional: add generated mailboxes to the tenant (same as --generate).</summary>

@@ -98,6 +98,7 @@ public static class ScenarioLoader
         foreach (var alert in doc.Alerts) state.Alerts.Add(AlertNormalizer.Normalize((JsonObject)alert.DeepClone(), state.TenantId, clock));
 
         var n = 0;
+        state.ExtraTraceRows.AddRange(doc.MessageTrace);
         foreach (var e in doc.TablEntries)
         {
             state.TablEntries.Add(new TablEntry

@@ -21,6 +21,10 @@ public sealed class TenantState
     public object AlertsGate { get; } = new();
     public List<TablEntry> TablEntries { get; } = [];
     public object TablGate { get; } = new();
+    /// <summary>Trace rows with no mailbox copy (see <see cref="Scenario.TraceRowSpec"/>).</summary>
+    public List<Scenario.TraceRowSpec> ExtraTraceRows { get; } = [];
+    /// <summary>When each Get-MessageTraceV2 query arrived (the 100-in-5-minutes limit), guarded by itself.</summary>
+    public Queue<DateTimeOffset> TraceQueries { get; } = new();
     /// <summary>Remediations submitted through analyzedEmails/remediate (bulk id → request body).</summary>
     public ConcurrentDictionary<string, JsonObject> Remediations { get; } = new();
 
