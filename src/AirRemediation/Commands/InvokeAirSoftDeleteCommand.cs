@@ -78,6 +78,11 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int MaxMessages { get; set; } = 10_000;
 
+    /// <summary>Cluster: how the mailboxes to search are found — Auto (message trace when it can serve the query), MessageTrace or FullScan.</summary>
+    [Parameter(ParameterSetName = ClusterMailbox)]
+    [Parameter(ParameterSetName = ClusterAll)]
+    public ClusterDiscovery Discovery { get; set; } = ClusterDiscovery.Auto;
+
     /// <summary>Skip the confirmation prompt (-WhatIf still only reports).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -114,6 +119,7 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
                 Mailboxes = mailboxes,
                 AllMailboxes = AllMailboxes,
                 MaxMessages = MaxMessages,
+                Discovery = Discovery,
             };
         var normalized = Remediation.Normalize(session, request);
         var valid = (SoftDeleteRequest)normalized.Request;

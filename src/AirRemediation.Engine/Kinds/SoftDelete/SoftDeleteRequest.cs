@@ -23,6 +23,9 @@ public sealed record SoftDeleteRequest : ActionRequest
 
     public bool AllMailboxes { get; init; }
 
+    /// <summary>Cluster mode: how the mailboxes to search are found (message trace, the full scan, or Auto).</summary>
+    public ClusterDiscovery Discovery { get; init; }
+
     /// <summary>Safety limit: never soft delete more than this many messages in one action.</summary>
     public int MaxMessages { get; init; } = 10_000;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
@@ -15,7 +16,7 @@ namespace AirRemediation.Engine.Kinds.SoftDelete;
 /// undo, back to the folder it came from — at most four at a time per mailbox, and a message whose move was started by an
 /// interrupted run is looked up before it is moved again.
 /// </summary>
-internal sealed class SoftDeleteRun : KindRun
+internal sealed partial class SoftDeleteRun : KindRun
 {
     private const int PageSize = 100;
     private const int IdsPerLookup = 10;
@@ -46,22 +47,45 @@ internal sealed class SoftDeleteRun : KindRun
     /// A cluster from an internal sender alone cannot be narrowed on the server (Graph's sender filter misses internal
     /// senders, so the sender is matched here): refused before anything is journaled, naming what to add.
     /// </summary>
-    public override Task PrepareAsync(CancellationToken ct)
+    public override async Task PrepareAsync(CancellationToken ct)
     {
-        if (request?.Query is { } q && q.ServerFilter(Run.Session.Principal.TenantDomains) is null)
+        if (request?.Query is not { } q) return;
+        var domains = Run.Session.Principal.TenantDomains;
+        var why = TraceDiscovery.WhyNot(Run.Session, q, Run.Clock.GetUtcNow());
+        if (request.Discovery == ClusterDiscovery.MessageTrace && why is not null)
+            throw new AirException(AirErrorKind.InvalidInput, $"-Discovery MessageTrace cannot be used: {why}. Use -Discovery Auto or FullScan.");
+        if (request.Discovery != ClusterDiscovery.FullScan && why is null)
+        {
+            trace = await new TraceDiscovery(new ExchangeAdminClient(Run.Session, caller), domains).RunAsync(q, Run.Clock.GetUtcNow(), ct).ConfigureAwait(false);
+            discoveryNote = $"Discovery: message trace ({trace.Rows} rows in {trace.Queries} queries; {trace.IdsByMailbox.Count} mailboxes to search, {trace.Skipped.Count} recipients skipped).";
+            AirLog.Current.Verbose(discoveryNote);
+            return;
+        }
+        discoveryNote = request.Discovery == ClusterDiscovery.FullScan ? "Discovery: full scan (as asked)." : $"Discovery: full scan ({why}).";
+        AirLog.Current.Verbose(discoveryNote);
+        if (q.ServerFilter(domains) is null)
             throw new AirException(AirErrorKind.InvalidInput,
                 $"-Sender {q.Sender} is in this tenant's own domain, and Graph's sender filter does not find internal senders: alone it would read every message of every mailbox. Add -Subject or -ReceivedAfter (or another condition) to narrow the search; the sender is then matched exactly on each message.",
                 q.Sender);
-        return Task.CompletedTask;
     }
+
+    private TracePlan? trace;
+    private string? discoveryNote;
+
+    /// <summary>The pseudo-unit under which trace rows that are not searched are reported.</summary>
+    private const string TraceSkippedUnit = "|message-trace";
 
     public override int UnitParallelism => Run.Options.MailboxParallelism;
     public override bool StopDiscovery => limitReached;
     public override bool LimitReached => limitReached;
 
-    public override string? Note => limitReached && request is not null
-        ? $"Stopped at -MaxMessages {request.MaxMessages}: more messages match. Raise -MaxMessages and run the same command again to continue."
-        : null;
+    public override string? Note => string.Join(" ", new[]
+    {
+        limitReached && request is not null
+            ? $"Stopped at -MaxMessages {request.MaxMessages}: more messages match. Raise -MaxMessages and run the same command again to continue."
+            : null,
+        discoveryNote,
+    }.Where(n => n is not null)) is { Length: > 0 } note ? note : null;
 
     /// <summary>The -MaxMessages quota left: what this action has not already used (its items, except those that were already remediated).</summary>
     public override async Task BeginAsync(CancellationToken ct)
@@ -84,6 +108,16 @@ internal sealed class SoftDeleteRun : KindRun
     public override async IAsyncEnumerable<string> UnitsAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (request is null) yield break;
+        if (trace is not null)
+        {
+            // Only the mailboxes message trace says received the mail (within the request's mailboxes, if it names them).
+            var targets = trace.IdsByMailbox.Keys
+                .Where(m => request.AllMailboxes || request.Mailboxes.Contains(m, StringComparer.OrdinalIgnoreCase)).ToList();
+            Run.Counters.SetUnitsTotal(targets.Count + (trace.Skipped.Count > 0 ? 1 : 0));
+            if (trace.Skipped.Count > 0) yield return TraceSkippedUnit;
+            foreach (var m in targets) yield return m;
+            yield break;
+        }
         if (!request.IsCluster || !request.AllMailboxes)
         {
             var list = request.IsCluster ? request.Mailboxes : [.. idsByMailbox.Keys];
@@ -124,7 +158,8 @@ internal sealed class SoftDeleteRun : KindRun
     private sealed record UsersPage((IReadOnlyList<MailboxUser> Users, string? NextLink) Value);
 
     public override IAsyncEnumerable<Finding> DiscoverAsync(string mailbox, CancellationToken ct) =>
-        request!.IsCluster ? SearchAsync(mailbox, request.Query!, ct) : LookUpAsync(mailbox, idsByMailbox[mailbox], ct);
+        trace is not null ? TraceFindingsAsync(mailbox, request!.Query!, ct)
+        : request!.IsCluster ? SearchAsync(mailbox, request.Query!, ct) : LookUpAsync(mailbox, idsByMailbox[mailbox], ct);
 
     /// <summary>Cluster mode: every message of the mailbox matching the query.</summary>
     private async IAsyncEnumerable<Finding> SearchAsync(string mailbox, ClusterQuery query, [EnumeratorCancellation] CancellationToken ct)
@@ -149,10 +184,7 @@ internal sealed class SoftDeleteRun : KindRun
                 if (!query.MatchesLocally(m.From)) continue;
                 // Graph's /messages lists Teams chat items too; a chat is not mail and is never moved. Reported, so a
                 // compromised account's chats are visible to whoever reads the run.
-                yield return m.IsTeamsChat
-                    ? new Finding(MessageItemData.Key(mailbox, m.Id), mailbox, MessageItemData.From(mailbox, m).ToJson(), ItemState.Skipped,
-                        $"A Teams chat message ({m.ItemClass}), not mail: not moved.")
-                    : Found(mailbox, m);
+                yield return FoundOrChat(mailbox, m);
             }
             next = page.NextLink;
         } while (next is not null && !limitReached);
@@ -207,6 +239,12 @@ internal sealed class SoftDeleteRun : KindRun
             }
         }
     }
+
+    /// <summary>A message found for the cluster, or (a Teams chat item) the reason it is not moved.</summary>
+    private static Finding FoundOrChat(string mailbox, MailMessage m) => m.IsTeamsChat
+        ? new Finding(MessageItemData.Key(mailbox, m.Id), mailbox, MessageItemData.From(mailbox, m).ToJson(), ItemState.Skipped,
+            $"A Teams chat message ({m.ItemClass}), not mail: not moved.")
+        : Found(mailbox, m);
 
     private static Finding Found(string mailbox, MailMessage m) =>
         new(MessageItemData.Key(mailbox, m.Id), mailbox, MessageItemData.From(mailbox, m).ToJson());

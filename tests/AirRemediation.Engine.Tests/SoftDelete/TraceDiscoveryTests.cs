@@ -1,0 +1,90 @@
+using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Execution;
+using AirRemediation.Engine.Kinds;
+using AirRemediation.Engine.Kinds.SoftDelete;
+using AirRemediation.Engine.Tests.Harness;
+using AirRemediation.Simulator.Scenario;
+using Xunit;
+
+namespace AirRemediation.Engine.Tests.SoftDelete;
+
+/// <summary>
+/// Issue 17 item 1: a cluster soft delete asks message trace who received the mail and searches only those mailboxes, by
+/// internet message id; external recipients and mail not delivered are reported as Skipped with the reason; Auto says
+/// which way it went and why.
+/// </summary>
+public sealed class TraceDiscoveryTests
+{
+    private const string Sender = "payroll@tailspin-hr.example";
+    private const string Subject = "Updated direct deposit form";
+    private static readonly DateTimeOffset Sent = new(2026, 11, 27, 6, 30, 0, TimeSpan.Zero);
+    private static readonly string[] Receivers = ["adele@contoso.com", "lynne@contoso.com", "megan@contoso.com"];
+
+    private static Task<ApprovalTenant> StartAsync() => ApprovalTenant.StartAsync(doc =>
+    {
+        foreach (var m in doc.Mailboxes.Where(m => Receivers.Contains(m.User)))
+            m.Messages.Add(new MessageSpec { InternetMessageId = "<dd-form@tailspin-hr.example>", Subject = Subject, From = Sender, ReceivedDateTime = Sent });
+        doc.MessageTrace.Add(new TraceRowSpec { MessageId = "<dd-form@tailspin-hr.example>", SenderAddress = Sender, RecipientAddress = "vendor@fabrikam.example", Subject = Subject, Received = Sent });
+        doc.MessageTrace.Add(new TraceRowSpec { MessageId = "<dd-form@tailspin-hr.example>", SenderAddress = Sender, RecipientAddress = "diego@contoso.com", Subject = Subject, Status = "FilteredAsSpam", Received = Sent });
+    });
+
+    private static NormalizedRequest Cluster(AirRemediation.Engine.Auth.AirSession s, ClusterDiscovery discovery, DateTimeOffset? after) =>
+        Remediation.Normalize(s, new SoftDeleteRequest
+        {
+            Query = new ClusterQuery { Sender = Sender, Subject = Subject, ReceivedAfter = after },
+            AllMailboxes = true,
+            Discovery = discovery,
+        });
+
+    private static long MailboxRequests(ApprovalTenant t) => t.Sim.Stats.Mailboxes.Values.Sum(m => Interlocked.Read(ref m.Requests));
+
+    [Fact]
+    public async Task Auto_uses_message_trace_searches_only_the_receiving_mailboxes_and_reports_the_rest()
+    {
+        await using var t = await StartAsync();
+        var app = await t.AppAsync();
+
+        var run = await Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.Auto, Sent.AddDays(-15)), null, RunSink.None, default);
+
+        Assert.Equal(ActionState.Completed, run.State);
+        Assert.Equal(3, run.Succeeded);
+        Assert.Equal(2, run.Skipped);
+        Assert.Contains("Discovery: message trace (", run.Note, StringComparison.Ordinal);
+        Assert.Contains("3 mailboxes to search, 2 recipients skipped", run.Note, StringComparison.Ordinal);
+        // Only the three receiving mailboxes were touched: every other mailbox saw no request at all.
+        var touched = t.Sim.Stats.Mailboxes.Where(p => Interlocked.Read(ref p.Value.Requests) > 0).Select(p => p.Key).ToList();
+        Assert.Equal(Receivers.Length, touched.Count);
+        var store = await app.GetStoreAsync(default);
+        var skipped = await store.GetItemsAsync(run.ActionId, new AirRemediation.Engine.Store.ItemQuery { States = [ItemState.Skipped] }).ToListAsync();
+        Assert.Contains(skipped, i => i.Target == "vendor@fabrikam.example" && i.Reason!.Contains("outside this tenant", StringComparison.Ordinal));
+        Assert.Contains(skipped, i => i.Target == "diego@contoso.com" && i.Reason!.Contains("FilteredAsSpam", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_full_scan_finds_the_same_messages_by_searching_every_mailbox()
+    {
+        await using var t = await StartAsync();
+        var app = await t.AppAsync();
+
+        var run = await Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.FullScan, Sent.AddDays(-15)), null, RunSink.None, default);
+
+        Assert.Equal(3, run.Succeeded);
+        Assert.Equal("Discovery: full scan (as asked).", run.Note);
+        Assert.True(t.Sim.Stats.Mailboxes.Count(p => Interlocked.Read(ref p.Value.Requests) > 0) > Receivers.Length);
+    }
+
+    [Fact]
+    public async Task Auto_without_a_window_scans_and_says_why_and_MessageTrace_without_one_is_refused()
+    {
+        await using var t = await StartAsync();
+        var app = await t.AppAsync();
+
+        var run = await Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.Auto, null), null, RunSink.None, default);
+        Assert.Equal(3, run.Succeeded);
+        Assert.Equal("Discovery: full scan (the cluster has no -ReceivedAfter, so its window is unknown).", run.Note);
+
+        var e = await Assert.ThrowsAsync<AirException>(() => Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.MessageTrace, null), null, RunSink.None, default));
+        Assert.Equal(AirErrorKind.InvalidInput, e.Kind);
+        Assert.Contains("-Discovery MessageTrace cannot be used: the cluster has no -ReceivedAfter", e.Message, StringComparison.Ordinal);
+    }
+}
