@@ -62,6 +62,11 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
     [ValidateNotNullOrEmpty]
     public string? Subject { get; set; }
 
+    /// <summary>Cluster: how -Subject is matched — Exact (default), Contains or StartsWith.</summary>
+    [Parameter(ParameterSetName = ClusterMailbox)]
+    [Parameter(ParameterSetName = ClusterAll)]
+    public SubjectMatch SubjectMatch { get; set; } = SubjectMatch.Exact;
+
     /// <summary>Cluster: received at or after this time.</summary>
     [Parameter(ParameterSetName = ClusterMailbox)]
     [Parameter(ParameterSetName = ClusterAll)]
@@ -113,7 +118,7 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
             {
                 Query = new ClusterQuery
                 {
-                    Sender = Sender, SenderDomain = SenderDomain, Subject = Subject,
+                    Sender = Sender, SenderDomain = SenderDomain, Subject = Subject, SubjectMatch = SubjectMatch,
                     ReceivedAfter = ReceivedAfter, ReceivedBefore = ReceivedBefore, InternetMessageIds = clusterIds,
                 },
                 Mailboxes = mailboxes,

@@ -87,4 +87,24 @@ public sealed class TraceDiscoveryTests
         Assert.Equal(AirErrorKind.InvalidInput, e.Kind);
         Assert.Contains("-Discovery MessageTrace cannot be used: the cluster has no -ReceivedAfter", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(ClusterDiscovery.MessageTrace)]
+    [InlineData(ClusterDiscovery.FullScan)]
+    public async Task A_subject_matched_by_its_start_finds_the_same_messages_either_way(ClusterDiscovery discovery)
+    {
+        await using var t = await StartAsync();
+        var app = await t.AppAsync();
+        var request = Remediation.Normalize(app, new SoftDeleteRequest
+        {
+            Query = new ClusterQuery { Sender = Sender, Subject = "updated DIRECT", SubjectMatch = SubjectMatch.StartsWith, ReceivedAfter = Sent.AddDays(-3) },
+            AllMailboxes = true,
+            Discovery = discovery,
+        });
+
+        var run = await Remediation.RunAsync(app, request, null, RunSink.None, default);
+
+        Assert.Equal(3, run.Succeeded);
+        Assert.StartsWith(discovery == ClusterDiscovery.MessageTrace ? "Discovery: message trace" : "Discovery: full scan", run.Note, StringComparison.Ordinal);
+    }
 }

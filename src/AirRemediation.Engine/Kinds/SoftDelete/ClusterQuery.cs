@@ -8,11 +8,24 @@ namespace AirRemediation.Engine.Kinds.SoftDelete;
 /// (the subset Graph supports on messages: eq/ge/lt, and/or); the sender domain is matched on our side, because
 /// Graph does not filter messages with endswith.
 /// </summary>
+/// <summary>How <see cref="ClusterQuery.Subject"/> is matched.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<SubjectMatch>))]
+public enum SubjectMatch
+{
+    /// <summary>The whole subject (case-insensitive); filtered by Graph.</summary>
+    Exact,
+    /// <summary>The subject contains the text; matched on our side (message trace filters by it too).</summary>
+    Contains,
+    /// <summary>The subject starts with the text; matched on our side (message trace filters by it too).</summary>
+    StartsWith,
+}
+
 public sealed record ClusterQuery
 {
     public string? Sender { get; init; }
     public string? SenderDomain { get; init; }
     public string? Subject { get; init; }
+    public SubjectMatch SubjectMatch { get; init; }
     public DateTimeOffset? ReceivedAfter { get; init; }
     public DateTimeOffset? ReceivedBefore { get; init; }
     public IReadOnlyList<string> InternetMessageIds { get; init; } = [];
@@ -35,7 +48,7 @@ public sealed record ClusterQuery
         foreach (var id in InternetMessageIds) Addresses.ValidateInternetMessageId(id);
         if (ServerFilter() is null)
             throw new AirException(AirErrorKind.InvalidInput,
-                "-SenderDomain alone would read every message of every mailbox; add -ReceivedAfter (or another condition) to narrow the scan.");
+                "-SenderDomain (or a -Subject matched other than exactly) alone would read every message of every mailbox; add -ReceivedAfter (or another condition) to narrow the scan.");
     }
 
     /// <summary>
@@ -48,13 +61,21 @@ public sealed record ClusterQuery
     {
         var parts = new List<string>();
         if (Sender is not null && !IsInternal(Sender, tenantDomains)) parts.Add($"from/emailAddress/address eq {OData.Quote(Sender)}");
-        if (Subject is not null) parts.Add($"subject eq {OData.Quote(Subject)}");
+        if (Subject is not null && SubjectMatch == SubjectMatch.Exact) parts.Add($"subject eq {OData.Quote(Subject)}");
         if (ReceivedAfter is { } after) parts.Add($"receivedDateTime ge {OData.Date(after)}");
         if (ReceivedBefore is { } before) parts.Add($"receivedDateTime lt {OData.Date(before)}");
         if (InternetMessageIds.Count == 1) parts.Add($"internetMessageId eq {OData.Quote(InternetMessageIds[0])}");
         else if (InternetMessageIds.Count > 1) parts.Add("(" + OData.AnyOf("internetMessageId", InternetMessageIds) + ")");
         return parts.Count == 0 ? null : string.Join(" and ", parts);
     }
+
+    /// <summary>The subject condition, as <see cref="SubjectMatch"/> says (true when no subject was given).</summary>
+    public bool MatchesSubject(string? subject) => Subject is null || (subject is not null && SubjectMatch switch
+    {
+        SubjectMatch.Contains => subject.Contains(Subject, StringComparison.OrdinalIgnoreCase),
+        SubjectMatch.StartsWith => subject.StartsWith(Subject, StringComparison.OrdinalIgnoreCase),
+        _ => string.Equals(subject, Subject, StringComparison.OrdinalIgnoreCase),
+    });
 
     /// <summary>True when <paramref name="address"/> is in one of the tenant's own domains.</summary>
     public static bool IsInternal(string address, IReadOnlyCollection<string>? tenantDomains)
@@ -81,7 +102,12 @@ public sealed record ClusterQuery
         void Add(string s) { if (b.Length > 0) b.Append(", "); b.Append(s); }
         if (Sender is not null) Add($"sender {Sender}");
         if (SenderDomain is not null) Add($"sender domain {SenderDomain.TrimStart('@')}");
-        if (Subject is not null) Add($"subject \"{Subject}\"");
+        if (Subject is not null) Add(SubjectMatch switch
+        {
+            SubjectMatch.Contains => $"subject containing \"{Subject}\"",
+            SubjectMatch.StartsWith => $"subject starting with \"{Subject}\"",
+            _ => $"subject \"{Subject}\"",
+        });
         if (ReceivedAfter is { } a) Add($"received on/after {a:u}");
         if (ReceivedBefore is { } bb) Add($"received before {bb:u}");
         if (InternetMessageIds.Count > 0) Add($"{InternetMessageIds.Count} internet message id(s)");

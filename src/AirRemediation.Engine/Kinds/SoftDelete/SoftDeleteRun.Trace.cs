@@ -67,7 +67,7 @@ internal sealed partial class SoftDeleteRun
     /// <summary>What the trace found must still be the cluster: exact subject, sender, window and ids, as the full scan would match them.</summary>
     private static bool InCluster(ClusterQuery q, MailMessage m) =>
         q.MatchesLocally(m.From)
-        && (q.Subject is null || string.Equals(m.Subject, q.Subject, StringComparison.OrdinalIgnoreCase))
+        && q.MatchesSubject(m.Subject)
         && (q.ReceivedAfter is not { } after || m.ReceivedDateTime >= after)
         && (q.ReceivedBefore is not { } before || m.ReceivedDateTime < before)
         && (q.InternetMessageIds.Count == 0 || (m.InternetMessageId is not null && q.InternetMessageIds.Contains(m.InternetMessageId, StringComparer.Ordinal)));

@@ -181,7 +181,7 @@ internal sealed partial class SoftDeleteRun : KindRun
             }
             foreach (var m in page.Messages)
             {
-                if (!query.MatchesLocally(m.From)) continue;
+                if (!query.MatchesLocally(m.From) || !query.MatchesSubject(m.Subject)) continue;
                 // Graph's /messages lists Teams chat items too; a chat is not mail and is never moved. Reported, so a
                 // compromised account's chats are visible to whoever reads the run.
                 yield return FoundOrChat(mailbox, m);

@@ -69,7 +69,8 @@ internal sealed class TraceDiscovery(ExchangeAdminClient exchange, IReadOnlyColl
                 if (q.Subject is not null)
                 {
                     parameters["Subject"] = q.Subject;
-                    parameters["SubjectFilterType"] = "Contains";
+                    // Exact is not a filter type of the trace: Contains, then the exact match on each message found.
+                    parameters["SubjectFilterType"] = q.SubjectMatch == SubjectMatch.StartsWith ? "StartsWith" : "Contains";
                 }
                 if (q.InternetMessageIds.Count > 0) parameters["MessageId"] = q.InternetMessageIds;
                 if (startingRecipient is not null) parameters["StartingRecipientAddress"] = startingRecipient;
