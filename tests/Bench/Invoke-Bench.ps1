@@ -22,6 +22,10 @@ param(
     [int] $ScaleMailboxes = 10000,
     [int] $ScaleMessagesPerMailbox = 10,
     [switch] $SkipScale,
+    # The wide-tenant case (issue 17): a cluster in $WideCluster mailboxes of a $WideMailboxes-mailbox tenant.
+    [int] $WideMailboxes = 20000,
+    [int] $WideCluster = 300,
+    [switch] $SkipWide,
     [switch] $SkipBaselines
 )
 $ErrorActionPreference = 'Stop'
@@ -189,6 +193,32 @@ if (-not $SkipScale) {
     }
 }
 
+# ---- Case 2b: a wide tenant, a narrow cluster: targeted discovery against the full scan --------------------------
+$wide = $null
+if (-not $SkipWide) {
+    Write-Host "Case 2b: a cluster in $WideCluster of $WideMailboxes mailboxes, latency ${LatencyMs}±${JitterMs} ms, app rate $AppRate/s" -ForegroundColor Cyan
+    $oursWith = { param([string] $Discovery) $ours.Replace('-Sender $sender', "-Sender `$sender -ReceivedAfter ([DateTimeOffset]::UtcNow.AddDays(-2)) -Discovery $Discovery") }
+    $wideContenders = [ordered]@{ 'AirRemediation -Discovery Auto (message trace)' = (& $oursWith 'Auto'); 'AirRemediation -Discovery FullScan' = (& $oursWith 'FullScan') }
+    if (-not $SkipBaselines) { $wideContenders['Baseline A (sequential loop)'] = $baselineA; $wideContenders['Baseline B (ForEach-Object -Parallel, throttle 5)'] = $baselineB }
+    $wideRuns = foreach ($name in $wideContenders.Keys) {
+        $sim = Start-BenchSimulator $WideMailboxes 2 $WideCluster $AppRate $LatencyMs $JitterMs
+        try { Invoke-Contender $name $wideContenders[$name] $sim } finally { $sim | Stop-AirSimulator }
+    }
+    # Floors at the app rate: the full scan needs the users pages, one search per mailbox and one move per message;
+    # targeted discovery one search per receiving mailbox and one move per message (its trace queries go to Exchange).
+    $scanFloor = ([Math]::Ceiling($WideMailboxes / 999) + $WideMailboxes + $WideCluster) / $AppRate
+    $traceFloor = (2 * $WideCluster) / $AppRate
+    $wide = [ordered]@{
+        mailboxes = $WideMailboxes; clusterMailboxes = $WideCluster; appRequestsPerSecond = $AppRate
+        fullScanFloorSeconds = [Math]::Round($scanFloor, 2); messageTraceFloorSeconds = [Math]::Round($traceFloor, 2)
+        runs = @(foreach ($r in $wideRuns) {
+            [ordered]@{ contender = $r.name; completed = $r.completed; moved = $r.moved; wallSeconds = [Math]::Round($r.seconds, 1)
+                requests = $r.requests; throttled = $r.throttled; throttledPercent = [Math]::Round(100.0 * $r.throttled / [Math]::Max(1, $r.requests), 2)
+                peakWorkingSetMB = $r.peakWorkingSetMB }
+        })
+    }
+}
+
 # ---- Case 3: Import-Module + Connect-AirService, warm ------------------------------------------------------------
 $sim = Start-BenchSimulator 1 0 0 13000 0 0
 try {
@@ -215,6 +245,7 @@ $result = [ordered]@{
         runs = $rows
     }
     scale = $scale
+    wideTenant = $wide
     importAndConnectWarmMs = $warmMs
     importAndConnectRunsMs = @($startup | ForEach-Object { [Math]::Round($_, 0) })
 }
@@ -226,5 +257,9 @@ $rows | ForEach-Object { [pscustomobject]$_ } |
     Format-Table contender, completed, moved, wallSeconds, wallSecondsForAll, requests, throttledPercent, messagesPerSecond, fractionOfFloorRate, speedupOfAirRemediation, peakWorkingSetMB -AutoSize |
     Out-String -Width 200 | Write-Host
 if ($scale) { $scale | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-String -Width 200 | Write-Host }
+if ($wide) {
+    Write-Host "Wide tenant: floors $($wide.fullScanFloorSeconds) s (full scan) and $($wide.messageTraceFloorSeconds) s (message trace)" -ForegroundColor Cyan
+    $wide.runs | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+}
 Write-Host "Import-Module + Connect-AirService, warm: $warmMs ms (runs: $($result.importAndConnectRunsMs -join ', ') ms)"
 Write-Host "Written: $(Join-Path $OutDirectory 'result.json')"

@@ -65,7 +65,9 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
     /// <summary>Cluster: how -Subject is matched — Exact (default), Contains or StartsWith.</summary>
     [Parameter(ParameterSetName = ClusterMailbox)]
     [Parameter(ParameterSetName = ClusterAll)]
-    public SubjectMatch SubjectMatch { get; set; } = SubjectMatch.Exact;
+    // Plain strings: the Engine's types load in the module's own load context, out of reach of parameter binding.
+    [ValidateSet("Exact", "Contains", "StartsWith")]
+    public string SubjectMatch { get; set; } = "Exact";
 
     /// <summary>Cluster: received at or after this time.</summary>
     [Parameter(ParameterSetName = ClusterMailbox)]
@@ -86,7 +88,8 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
     /// <summary>Cluster: how the mailboxes to search are found — Auto (message trace when it can serve the query), MessageTrace or FullScan.</summary>
     [Parameter(ParameterSetName = ClusterMailbox)]
     [Parameter(ParameterSetName = ClusterAll)]
-    public ClusterDiscovery Discovery { get; set; } = ClusterDiscovery.Auto;
+    [ValidateSet("Auto", "MessageTrace", "FullScan")]
+    public string Discovery { get; set; } = "Auto";
 
     /// <summary>Skip the confirmation prompt (-WhatIf still only reports).</summary>
     [Parameter]
@@ -118,13 +121,13 @@ public sealed class InvokeAirSoftDeleteCommand : AirCmdlet
             {
                 Query = new ClusterQuery
                 {
-                    Sender = Sender, SenderDomain = SenderDomain, Subject = Subject, SubjectMatch = SubjectMatch,
+                    Sender = Sender, SenderDomain = SenderDomain, Subject = Subject, SubjectMatch = Enum.Parse<SubjectMatch>(SubjectMatch, ignoreCase: true),
                     ReceivedAfter = ReceivedAfter, ReceivedBefore = ReceivedBefore, InternetMessageIds = clusterIds,
                 },
                 Mailboxes = mailboxes,
                 AllMailboxes = AllMailboxes,
                 MaxMessages = MaxMessages,
-                Discovery = Discovery,
+                Discovery = Enum.Parse<ClusterDiscovery>(Discovery, ignoreCase: true),
             };
         var normalized = Remediation.Normalize(session, request);
         var valid = (SoftDeleteRequest)normalized.Request;
