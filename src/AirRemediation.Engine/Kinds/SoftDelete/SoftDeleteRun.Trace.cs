@@ -19,37 +19,9 @@ internal sealed partial class SoftDeleteRun
             yield break;
         }
         var ids = trace!.IdsByMailbox[mailbox];
-        var matched = new HashSet<string>(StringComparer.Ordinal);
-        var found = new List<Finding>();
-        Finding? failure = null;
-        try
-        {
-            foreach (var chunk in ids.Chunk(IdsPerLookup))
-            {
-                var filter = OData.AnyOf("internetMessageId", chunk);
-                string? next = null;
-                do
-                {
-                    var page = await caller.CallAsync(mailbox, t => mail.FindPageAsync(mailbox, null, filter, next, PageSize, t), ct).ConfigureAwait(false);
-                    foreach (var m in page.Messages)
-                    {
-                        if (m.InternetMessageId is not null) matched.Add(m.InternetMessageId);
-                        if (InCluster(query, m)) found.Add(FoundOrChat(mailbox, m));
-                    }
-                    next = page.NextLink;
-                } while (next is not null);
-            }
-        }
-        catch (ServiceCallException e)
-        {
-            failure = MailboxFailure(mailbox, e);
-        }
-        foreach (var f in found) yield return f;
-        if (failure is not null)
-        {
-            yield return failure;
-            yield break;
-        }
+        var (found, matched, failure) = await FindByIdsAsync(mailbox, ids, query, ct).ConfigureAwait(false);
+        foreach (var f in failure is null ? found : [.. found, failure]) yield return f;
+        if (failure is not null) yield break;
         var missing = ids.Where(id => !matched.Contains(id)).ToList();
         if (missing.Count == 0) yield break;
         // Graph's internetMessageId has been seen to differ from the header message trace reports (live-evidence.md):
@@ -62,6 +34,35 @@ internal sealed partial class SoftDeleteRun
         foreach (var id in missing)
             yield return new Finding(MessageItemData.MissingKey(mailbox, id), mailbox, new MessageItemData(mailbox, null, id, null, null, null).ToJson(), ItemState.Skipped,
                 "Message trace reports it delivered, but no message with this internet message id is in the mailbox now (moved or deleted by the user, or its id differs in Graph).");
+    }
+
+    /// <summary>The messages of <paramref name="ids"/> in the mailbox that are the cluster's, the ids seen, or the mailbox's failure.</summary>
+    private async Task<(List<Finding> Found, HashSet<string> Matched, Finding? Failure)> FindByIdsAsync(string mailbox, List<string> ids, ClusterQuery query, CancellationToken ct)
+    {
+        var matched = new HashSet<string>(StringComparer.Ordinal);
+        var found = new List<Finding>();
+        try
+        {
+            foreach (var chunk in ids.Chunk(IdsPerLookup))
+            {
+                var filter = OData.AnyOf("internetMessageId", chunk);
+                string? next = null;
+                do
+                {
+                    var link = next;
+                    var page = await caller.CallAsync(mailbox, t => mail.FindPageAsync(mailbox, null, filter, link, PageSize, t), ct).ConfigureAwait(false);
+                    matched.UnionWith(page.Messages.Select(m => m.InternetMessageId).OfType<string>());
+                    found.AddRange(page.Messages.Where(m => InCluster(query, m)).Select(m => FoundOrChat(mailbox, m)));
+                    next = page.NextLink;
+                }
+                while (next is not null);
+            }
+            return (found, matched, null);
+        }
+        catch (ServiceCallException e)
+        {
+            return (found, matched, MailboxFailure(mailbox, e));
+        }
     }
 
     /// <summary>What the trace found must still be the cluster: exact subject, sender, window and ids, as the full scan would match them.</summary>

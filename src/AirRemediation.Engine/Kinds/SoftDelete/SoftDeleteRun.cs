@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Diagnostics;
-using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
@@ -56,7 +55,7 @@ internal sealed partial class SoftDeleteRun : KindRun
             throw new AirException(AirErrorKind.InvalidInput, $"-Discovery MessageTrace cannot be used: {why}. Use -Discovery Auto or FullScan.");
         if (request.Discovery != ClusterDiscovery.FullScan && why is null)
         {
-            trace = await new TraceDiscovery(new ExchangeAdminClient(Run.Session, caller), domains).RunAsync(q, Run.Clock.GetUtcNow(), ct).ConfigureAwait(false);
+            trace = await TraceDiscovery.For(Run.Session, caller).RunAsync(q, Run.Clock.GetUtcNow(), ct).ConfigureAwait(false);
             discoveryNote = $"Discovery: message trace ({trace.Rows} rows in {trace.Queries} queries; {trace.IdsByMailbox.Count} mailboxes to search, {trace.Skipped.Count} recipients skipped).";
             AirLog.Current.Verbose(discoveryNote);
             return;

@@ -33,6 +33,10 @@ internal sealed class TraceDiscovery(ExchangeAdminClient exchange, IReadOnlyColl
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(10);
     public static readonly TimeSpan Retention = TimeSpan.FromDays(90);
 
+    /// <summary>The discovery for a session: its Exchange connection and the tenant's verified domains (what is internal).</summary>
+    public static TraceDiscovery For(AirSession session, Http.ServiceCaller caller) =>
+        new(new ExchangeAdminClient(session, caller), session.Principal.TenantDomains);
+
     /// <summary>Why message trace cannot serve <paramref name="q"/> in this session; null when it can.</summary>
     public static string? WhyNot(AirSession session, ClusterQuery q, DateTimeOffset now)
     {
