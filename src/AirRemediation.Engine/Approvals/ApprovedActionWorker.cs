@@ -61,9 +61,7 @@ public sealed class ApprovedActionWorker
         var due = new List<ActionRecord>();
         await foreach (var a in store.QueryActionsAsync(new ActionQuery { States = [ActionState.Approved, ActionState.Running, ActionState.Cancelled] }, ct).ConfigureAwait(false))
         {
-            if (a.ApproverId is null) continue;                                    // a direct run, not an approval
-            if (a.State == ActionState.Running && a.IsLeaseLive(now) && !LeaseOwner.IsDeadLocalProcess(a.LeaseOwner)) continue;
-            due.Add(a);
+            if (IsDue(a, now)) due.Add(a);
         }
         var results = new List<WorkerResult>();
         foreach (var action in due.OrderBy(a => a.DecidedAt ?? a.CreatedAt))
@@ -105,8 +103,11 @@ public sealed class ApprovedActionWorker
         }
     }
 
-    private async Task<WorkerResult> RunOneAsync(IActionStore store, ApprovalPolicy policy, ActionRecord action, RunSink sink, CancellationToken ct)
+    private async Task<WorkerResult> RunOneAsync(IActionStore store, ApprovalPolicy policy, ActionRecord listed, RunSink sink, CancellationToken ct)
     {
+        // The list is a snapshot: another worker may have run or taken this action since. Decide on it as it is now.
+        if (await store.GetActionAsync(listed.Id, ct).ConfigureAwait(false) is not { } action || !IsDue(action, store.Clock.GetUtcNow()))
+            return TakenElsewhere(listed);
         var refusal = await RefusalAsync(store, policy, action, ct).ConfigureAwait(false);
         if (refusal is not null)
         {
@@ -130,6 +131,14 @@ public sealed class ApprovedActionWorker
         {
             return new WorkerResult(action.Id, action.Kind, WorkerOutcome.Skipped, action.State, e.Message, null);
         }
+        catch (AirException e) when (e.Kind == AirErrorKind.InvalidState)
+        {
+            // Another worker took it between our read and our takeover, and may already have finished it.
+            var now = await store.GetActionAsync(action.Id, CancellationToken.None).ConfigureAwait(false);
+            return now is not null && !IsDue(now, store.Clock.GetUtcNow())
+                ? TakenElsewhere(now)
+                : new WorkerResult(action.Id, action.Kind, WorkerOutcome.Failed, now?.State ?? action.State, e.Message, null);
+        }
         catch (AirException e) when (e.Kind is AirErrorKind.Tampered or AirErrorKind.ApprovalRefused or AirErrorKind.Expired)
         {
             // The pipeline's own checks (pins, the approval in the trail) refused it and audited the tampering itself.
@@ -143,6 +152,21 @@ public sealed class ApprovedActionWorker
             return new WorkerResult(action.Id, action.Kind, WorkerOutcome.Failed, now?.State ?? action.State, e.Message, null);
         }
     }
+
+    /// <summary>
+    /// An approval's action that still needs running: Approved, Cancelled, or Running with no live holder (its worker was
+    /// killed). Actions without an approver are direct runs; their own sessions resume them.
+    /// </summary>
+    private static bool IsDue(ActionRecord a, DateTimeOffset now) =>
+        a.ApproverId is not null && a.State switch
+        {
+            ActionState.Approved or ActionState.Cancelled => true,
+            ActionState.Running => !a.IsLeaseLive(now) || LeaseOwner.IsDeadLocalProcess(a.LeaseOwner),
+            _ => false,
+        };
+
+    private static WorkerResult TakenElsewhere(ActionRecord a) =>
+        new(a.Id, a.Kind, WorkerOutcome.Skipped, a.State, $"Another worker has taken action {a.Id} ({a.State}).", null);
 
     /// <summary>Why the approval does not hold now, or null: the checks that need only the store first, then Graph.</summary>
     private async Task<string?> RefusalAsync(IActionStore store, ApprovalPolicy policy, ActionRecord action, CancellationToken ct)

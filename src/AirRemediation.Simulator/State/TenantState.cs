@@ -40,6 +40,15 @@ public sealed class TenantState
         if (!string.Equals(user.Mail, user.UserPrincipalName, StringComparison.OrdinalIgnoreCase)) usersByKey.TryAdd(user.Mail, user);
     }
 
+    /// <summary>Deletes a user from the directory (their mailbox, if any, stays in <see cref="Mailboxes"/>); false when unknown.</summary>
+    public bool RemoveUser(string key)
+    {
+        if (FindUser(key) is not { } user) return false;
+        Users.Remove(user);
+        foreach (var k in usersByKey.Where(kv => ReferenceEquals(kv.Value, user)).Select(kv => kv.Key).ToList()) usersByKey.Remove(k);
+        return true;
+    }
+
     /// <summary>By object id, UPN or primary SMTP address, as Graph resolves /users/{id|userPrincipalName}.</summary>
     public SimUser? FindUser(string key) => usersByKey.TryGetValue(key, out var u) ? u : null;
 
