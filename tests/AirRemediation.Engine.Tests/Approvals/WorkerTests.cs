@@ -4,6 +4,7 @@ using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Kinds.BlockUrl;
+using AirRemediation.Engine.Store;
 using AirRemediation.Engine.Tests.Harness;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -228,6 +229,34 @@ public sealed class WorkerTests
         Assert.Equal(urls.Count, ran.Select(r => r.ActionId).Distinct().Count());
         Assert.DoesNotContain(both.SelectMany(r => r), r => r.Outcome is WorkerOutcome.Failed or WorkerOutcome.Refused);
         Assert.All(urls, u => Assert.Equal(1, t.Blocked(u)));
+    }
+
+    [Fact]
+    public async Task An_action_whose_worker_died_on_another_machine_is_resumed_once_its_lease_runs_out()
+    {
+        var clock = new TestClock(DateTimeOffset.UtcNow);
+        await using var t = await ApprovalTenant.StartAsync();
+        var megan = await t.UserAsync(ApprovalTenant.Megan);
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        await ExecutorHandoff.SetExecutorAsync(alex, Executor, default);
+        var worker = await t.AppAsync(clock: clock);
+        var action = await ProposeAsync(megan, "dead-worker.example");
+        await ApproveAsync(alex, action.Id);
+        // A worker on another host took it and was killed there: its lease stays until it runs out.
+        var store = await worker.GetStoreAsync(default);
+        var taken = await store.TryTransitionAsync(action.Id, [ActionState.Approved], ActionState.Running,
+            new AuditContext("other worker", ActorKind.App, ActorId: worker.Principal.Key),
+            new ActionChanges { Lease = new LeaseRequest("otherhost/4242/dead", TimeSpan.FromSeconds(60)) }, default);
+        Assert.True(taken.Succeeded);
+        var w = new ApprovedActionWorker(worker);
+
+        Assert.Empty(await w.RunOnceAsync(RunSink.None, null, default));
+        Assert.Equal(0, t.Blocked("dead-worker.example"));
+        clock.Advance(TimeSpan.FromSeconds(61));
+        var r = Assert.Single(await w.RunOnceAsync(RunSink.None, null, default));
+
+        Assert.Equal((WorkerOutcome.Ran, ActionState.Completed), (r.Outcome, r.State));
+        Assert.Equal(1, t.Blocked("dead-worker.example"));
     }
 
     [Fact]
