@@ -17,6 +17,7 @@ namespace AirRemediation.Engine.Tests.Approvals;
 /// the same pipeline; a refused approval is audited and the action left Approved. Real sign-ins against the simulator,
 /// one shared queue; URL blocks because they are quick to count.
 /// </summary>
+[Collection(Store.StoreCollection.Name)]
 public sealed class WorkerTests
 {
     private const string Executor = FaultTenant.AutomationClientId;
@@ -70,10 +71,12 @@ public sealed class WorkerTests
         Assert.Null((await ExecutorHandoff.SetExecutorAsync(alex, "", default)).ExecutorAppId);
     }
 
-    [Fact]
-    public async Task With_an_executor_approving_only_records_the_decision_and_the_worker_runs_the_action_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task With_an_executor_approving_only_records_the_decision_and_the_worker_runs_the_action_once(bool tables)
     {
-        await using var t = await ApprovalTenant.StartAsync();
+        await using var t = await ApprovalTenant.StartAsync(onTables: tables);
         var (megan, alex, worker) = await TeamAsync(t);
         var action = await ProposeAsync(megan, "handoff.example");
 
@@ -192,10 +195,12 @@ public sealed class WorkerTests
         Assert.Equal(0, t.Blocked("self-approved.example"));
     }
 
-    [Fact]
-    public async Task Content_changed_after_approval_is_refused_and_nothing_reaches_the_tenant()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Content_changed_after_approval_is_refused_and_nothing_reaches_the_tenant(bool tables)
     {
-        await using var t = await ApprovalTenant.StartAsync();
+        await using var t = await ApprovalTenant.StartAsync(onTables: tables);
         var (megan, alex, worker) = await TeamAsync(t);
         var action = await ProposeAsync(megan, "pinned-worker.example");
         await ApproveAsync(alex, action.Id);
@@ -211,10 +216,12 @@ public sealed class WorkerTests
         Assert.Equal(ActionState.Approved, (await ActionAsync(alex, action.Id)).State);
     }
 
-    [Fact]
-    public async Task Two_workers_draining_one_queue_at_once_run_each_action_exactly_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Two_workers_draining_one_queue_at_once_run_each_action_exactly_once(bool tables)
     {
-        await using var t = await ApprovalTenant.StartAsync();
+        await using var t = await ApprovalTenant.StartAsync(onTables: tables);
         var (megan, alex, first) = await TeamAsync(t);
         var second = await t.AppAsync();
         var urls = Enumerable.Range(1, 12).Select(i => $"race-{i}.example").ToList();
