@@ -119,6 +119,7 @@ public sealed class ApprovedActionWorker
         try
         {
             var summary = await Remediation.ResumeAsync(session, action, sink, ct).ConfigureAwait(false);
+            await AlertClosing.ResolveIfRequestedAsync(session, action.Id, summary, ct).ConfigureAwait(false);
             if (action.InvestigationId is not null)
                 await DecisionService.CommentAsync(session, action.InvestigationId,
                     $"AirRemediation: action {action.Id} ({action.Kind}) approved by {action.ApprovedBy}, run by the worker {session.Identity}; " +

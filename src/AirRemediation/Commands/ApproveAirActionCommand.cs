@@ -25,6 +25,21 @@ public sealed class ApproveAirActionCommand : ActionIdCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>For an action from a Defender alert: resolve the alert once the action completes.</summary>
+    [Parameter]
+    public SwitchParameter ResolveAlert { get; set; }
+
+    /// <summary>With -ResolveAlert: truePositive (default), informationalExpectedActivity or falsePositive.</summary>
+    [Parameter]
+    [ValidateSet("truePositive", "informationalExpectedActivity", "falsePositive")]
+    public string? AlertClassification { get; set; }
+
+    /// <summary>With -ResolveAlert: the determination (default phishing, or compromisedAccount for forwarding).</summary>
+    [Parameter]
+    [ValidateSet("multiStagedAttack", "maliciousUserActivity", "compromisedAccount", "malware", "phishing", "unwantedSoftware", "other",
+        "securityTesting", "lineOfBusinessApplication", "confirmedActivity", "notMalicious", "notEnoughDataToValidate")]
+    public string? AlertDetermination { get; set; }
+
     /// <summary>Skip the confirmation prompt.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -38,7 +53,12 @@ public sealed class ApproveAirActionCommand : ActionIdCmdlet
             var candidate = await DecisionService.EnsureApprovableAsync(session, id, ct).ConfigureAwait(false);
             if (!ShouldRun($"{candidate.Action.Id} ({candidate.Action.Kind}): {candidate.Description}", "Approve and run", Force)) return;
             var sink = RunSinks.For(this, Emit, EmitError, Progress);
+            // Asked before the approval, so a worker that runs the action at once already sees it.
+            if (ResolveAlert)
+                await AlertClosing.RequestAsync(session, id, AlertClosing.For(candidate.Action.Kind, AlertClassification, AlertDetermination), ct).ConfigureAwait(false);
             var summary = await DecisionService.ApproveAsync(session, candidate, Comment, sink, ct).ConfigureAwait(false);
+            if (ResolveAlert && summary.State != Engine.Actions.ActionState.Approved)
+                await AlertClosing.ResolveIfRequestedAsync(session, summary.ActionId, summary, ct).ConfigureAwait(false);
             if (Wait && summary.State == Engine.Actions.ActionState.Approved)
                 summary = await ExecutorHandoff.WaitAsync(session, summary.ActionId, sink, ct).ConfigureAwait(false);
             Emit(ResultMapper.ToOutput(summary));
