@@ -108,3 +108,88 @@ Describe 'A delegated analyst approves, the worker app executes' {
         $e.Exception.Message | Should -BeLike "Only the executor app $executor runs approved actions*"
     }
 }
+
+Describe 'Two continuous workers on one queue, one killed mid-action' {
+    BeforeAll {
+        # 800 copies of the campaign in 4 mailboxes, 200 ms per call: the cluster takes seconds, long enough for a kill
+        # to land in the middle of it; 39 URL blocks besides, for the second worker to drain meanwhile.
+        $script:sim2 = Start-AirSimulator -ExtraArguments @('--generate', '4,2,800', '--seed', '43', '--latency-ms', '200', '--device-code-delay-ms', '200')
+        $script:store2 = Join-Path ([IO.Path]::GetTempPath()) ("air-workers-" + [guid]::NewGuid().ToString('n') + '.db')
+        $script:endpoints2 = Get-SimulatorConnectParameters $sim2
+        $script:urls = 1..39 | ForEach-Object { "campaign-$_.example/login" }
+
+        function script:Start-Worker {
+            $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -TenantId '$($sim2.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim2.authority)' -GraphEndpoint '$($sim2.graph)' -ExchangeEndpoint '$($sim2.exchange)' -ActionStorePath '$store2'
+Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)" }
+"@
+            $file = Join-Path ([IO.Path]::GetTempPath()) "air-worker-$([guid]::NewGuid().ToString('n')).ps1"
+            Set-Content $file $script
+            $exe = [Environment]::ProcessPath
+            $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
+            $out = [IO.Path]::GetTempFileName()
+            $p = Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput $out -RedirectStandardError ([IO.Path]::GetTempFileName())
+            $p | Add-Member -NotePropertyName OutputFile -NotePropertyValue $out -PassThru
+        }
+        function script:Get-Moves { (Invoke-SimulatorApi $sim2 '/_simulator/stats').totals.moves }
+        function script:Wait-Until([scriptblock] $Condition, [string] $What, [int] $Seconds = 120) {
+            # Waits for an event of the processes under test (polling the simulator), never asserts on elapsed time.
+            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "Gave up waiting for: $What" }
+                Start-Sleep -Milliseconds 100
+            }
+        }
+    }
+    AfterAll {
+        foreach ($p in @($script:workerA, $script:workerB)) { if ($p -and -not $p.HasExited) { $p.Kill($true) } }
+        $sim2 | Stop-AirSimulator
+        Remove-Item $store2 -ErrorAction SilentlyContinue
+    }
+
+    It 'runs each of 40 approved actions exactly once; the killed worker''s cluster is finished by the other, nothing moved twice; SIGTERM stops cleanly' -Skip:$IsWindows {
+        $null = Invoke-SimulatorApi $sim2 '/_simulator/device-code-user' -Method Post -Body @{ user = 'megan@contoso.com' }
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStorePath $store2 3>$null
+        $null = Set-AirApprovalPolicy -ExecutorAppId $app.clientId -Confirm:$false 3>$null
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints2 -ActionStorePath $store2
+        $cluster = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'campaign' -Confirm:$false
+        $blocks = foreach ($u in $urls) { New-AirAction -BlockUrl -Url $u -Reason 'campaign' -Confirm:$false }
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStorePath $store2 3>$null
+        (Approve-AirAction -Id $cluster.Id -Force).State | Should -Be 'Approved'     # approved first: the first worker takes it
+        $approved = @($blocks | Approve-AirAction -Force)
+        $approved.Count | Should -Be 39
+        @($approved | Where-Object State -ne 'Approved').Count | Should -Be 0
+
+        $script:workerA = Start-Worker
+        Wait-Until { (Get-Moves) -ge 40 } 'worker A to be moving the cluster'
+        $script:workerB = Start-Worker
+        Wait-Until { @((Invoke-SimulatorApi $sim2 '/_simulator/state?messages=false').tablEntries).Count -ge 1 } 'worker B to run a URL block'
+        $movesAtKill = Get-Moves
+        $workerA.HasExited | Should -BeFalse
+        $workerA.Kill($true)     # SIGKILL: nothing but what the journal already committed survives
+        $workerA.WaitForExit()
+        $movesAtKill | Should -BeLessThan 800 -Because 'the kill must land while the cluster is still running'
+
+        Wait-Until { (Get-AirAction -Id $cluster.Id).State -eq 'Completed' } 'worker B to finish the cluster'
+        Wait-Until { @(Get-AirAction | Where-Object { $_.Kind -eq 'BlockUrl' -and $_.State -eq 'Completed' }).Count -eq 39 } 'all URL blocks'
+
+        & /bin/kill -TERM $workerB.Id
+        Wait-Until { $workerB.HasExited } 'worker B to stop on SIGTERM' 60
+        $workerB.ExitCode | Should -Be 0
+        $outB = Get-Content $workerB.OutputFile
+        $outB | Should -Contain "result=$($cluster.Id)|Ran|Completed"
+        ($outB | Where-Object { $_ -like 'Worker summary:*' }) | Should -Not -BeNullOrEmpty
+
+        $state = Invoke-SimulatorApi $sim2 '/_simulator/state'
+        foreach ($u in $urls) { @($state.tablEntries | Where-Object value -eq $u).Count | Should -Be 1 -Because "$u is blocked once" }
+        $copies = foreach ($mb in $state.mailboxes) { foreach ($m in $mb.messages) { if ($m.from -eq $clusterSender) { $m } } }
+        @($copies).Count | Should -Be 800
+        @($copies | Where-Object timesMoved -ne 1).Count | Should -Be 0
+        @($copies | Where-Object folder -ne 'recoverableitemsdeletions').Count | Should -Be 0
+        (Get-Moves) | Should -Be 800
+        (Get-AirAction -Id $cluster.Id).Trail.Event | Should -Contain 'LeaseReclaimed'
+        Write-Host "    killed worker A at $movesAtKill of 800 moves"
+    }
+}
