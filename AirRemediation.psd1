@@ -23,6 +23,7 @@
         'Get-AirAction'
         'New-AirAction'
         'Approve-AirAction'
+        'Invoke-AirApprovedAction'
         'Deny-AirAction'
         'Test-AirPermission'
         'Test-AirAuditTrail'

@@ -123,6 +123,20 @@ try {
     Connect-As 'megan@contoso.com'
     Approve-AirAction -Id $undo.ActionId -Force | Show
 
+    Show-Step 'Team setup: Megan names the runbook app as executor, so approving hands the work to it (Set-AirApprovalPolicy -ExecutorAppId)'
+    Connect-As 'megan@contoso.com'
+    Set-AirApprovalPolicy -ExecutorAppId $app.clientId -Confirm:$false 3>$null | Show
+    Show-Step 'Alex proposes a URL block; Megan approves it: the decision is recorded and the action returned Approved at once'
+    Connect-As 'alex@contoso.com'
+    $handoff = New-AirAction -BlockUrl -Url 'worker-demo.example/login' -Reason 'credential phish' -Confirm:$false
+    Connect-As 'megan@contoso.com'
+    Approve-AirAction -Id $handoff.Id -Comment 'confirmed' -Force | Show
+    Show-Step 'The worker, signed in as the app, verifies the approval with Graph and runs it (Invoke-AirApprovedAction)'
+    $null = Connect-AirService -TenantId $ready.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints
+    Invoke-AirApprovedAction -Confirm:$false | Where-Object { $_ -is [AirRemediation.AirWorkerResult] } | Show
+    Get-AirAction -Id $handoff.Id | Show
+
+
     Show-Step 'The audit trail is a hash chain that pins what was approved; Test-AirAuditTrail verifies it and gives its head'
     $check = Test-AirAuditTrail
     $check | Show

@@ -102,6 +102,9 @@ public static class DecisionService
             approved.EnsureSucceeded();
         }
 
+        // With an executor app in the policy the decision is all the approver does; the worker verifies it again and runs it.
+        if (await ExecutorHandoff.ExecutorOfAsync(store, ct).ConfigureAwait(false) is { } executor)
+            return ExecutorHandoff.HandedOff(approved.Action!, executor);
         var summary = await Remediation.ResumeAsync(session, approved.Action!, sink, ct).ConfigureAwait(false);
         if (action.InvestigationId is not null)
             await CommentAsync(session, action.InvestigationId,
@@ -178,7 +181,7 @@ public static class DecisionService
     /// The trail's head as of this decision (the action's last entry, <c>entry:hash</c>), written on the alert so that a
     /// copy lives outside the store: <c>Test-AirAuditTrail -ExpectedHead</c> later proves the trail was not rewritten.
     /// </summary>
-    private static async Task<string> HeadNoteAsync(IActionStore store, string actionId, CancellationToken ct)
+    internal static async Task<string> HeadNoteAsync(IActionStore store, string actionId, CancellationToken ct)
     {
         AuditRecord? last = null;
         await foreach (var e in store.GetAuditAsync(actionId, ct).ConfigureAwait(false)) last = e;
@@ -186,7 +189,7 @@ public static class DecisionService
     }
 
     /// <summary>Writes a line on the source alert; a failure to write it is a warning, never a failed decision.</summary>
-    private static async Task CommentAsync(AirSession session, string alertId, string comment, CancellationToken ct)
+    internal static async Task CommentAsync(AirSession session, string alertId, string comment, CancellationToken ct)
     {
         try
         {

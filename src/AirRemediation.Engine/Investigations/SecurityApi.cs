@@ -63,6 +63,19 @@ internal sealed class SecurityApi(GraphServiceClient client)
         return new CommentResult(count);
     }
 
+    /// <summary>Resolves an alert with a classification and determination (PATCH alerts_v2/{id}); returns the status Graph answered.</summary>
+    public async Task<string> ResolveAlertAsync(string alertId, AlertResolution resolution, CancellationToken ct)
+    {
+        var body = new Alert
+        {
+            Status = AlertStatus.Resolved,
+            Classification = System.Enum.Parse<AlertClassification>(resolution.Classification, ignoreCase: true),
+            Determination = System.Enum.Parse<AlertDetermination>(resolution.Determination, ignoreCase: true),
+        };
+        var after = await client.Security.Alerts_v2[alertId].PatchAsync(body, cancellationToken: ct).ConfigureAwait(false);
+        return after?.Status?.ToString() ?? "";
+    }
+
     /// <summary>How many network message ids one analyzedEmails query asks for (or-ed in its $filter).</summary>
     public const int NetworkIdsPerQuery = 20;
 

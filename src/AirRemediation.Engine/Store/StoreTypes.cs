@@ -232,4 +232,6 @@ public static class StoreSettings
     public const string AppApprovers = "AppApprovers";
     /// <summary>Who (<c>objectId@tenantId</c>) asked to allow self-approval; a second policy administrator must confirm.</summary>
     public const string SelfApprovalRequestedBy = "SelfApprovalRequestedBy";
+    /// <summary>The application (client) id of the worker that runs approved actions; unset: approving runs the action in the approver's session.</summary>
+    public const string ExecutorAppId = "ExecutorAppId";
 }

@@ -38,6 +38,18 @@ public static class AlertsHandlers
         ],
     };
 
+    /// <summary>
+    /// The determinations the Defender portal offers under each classification (defender-xdr/investigate-alerts, "Classify
+    /// an alert"). Whether Graph itself refuses a pair outside these is not documented; the simulator refuses it, so the
+    /// module is held to the pairs the portal would record (docs/SIMULATOR.md, Open questions).
+    /// </summary>
+    static readonly Dictionary<string, string[]> DeterminationsOf = new(StringComparer.Ordinal)
+    {
+        ["truePositive"] = ["multiStagedAttack", "maliciousUserActivity", "compromisedAccount", "malware", "phishing", "unwantedSoftware", "other", "apt", "securityPersonnel"],
+        ["informationalExpectedActivity"] = ["securityTesting", "lineOfBusinessApplication", "confirmedActivity", "other", "securityPersonnel"],
+        ["falsePositive"] = ["notMalicious", "notEnoughDataToValidate", "other"],
+    };
+
     static DateTimeOffset? Date(JsonNode? n) =>
         n is JsonValue v && DateTimeOffset.TryParse((string?)v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : null;
 
@@ -114,6 +126,11 @@ public static class AlertsHandlers
         {
             var a = Find(ctx);
             if (a is null) return NotFound(ctx, ctx.Params["alert"]);
+            string? After(string name) => patch.FirstOrDefault(kv => kv.Key.Equals(name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } kv ? (string?)kv.Value : (string?)a[name];
+            var classification = After("classification");
+            var determination = After("determination");
+            if (classification is not null && determination is not null and not "unknown" && DeterminationsOf.TryGetValue(classification, out var fits) && !fits.Contains(determination))
+                return ctx.Error(400, "BadRequest", $"Determination '{determination}' is not valid for classification '{classification}'.");
             var now = ctx.Clock.GetUtcNow().ToString("o", CultureInfo.InvariantCulture);
             foreach (var (k, v) in patch)
             {

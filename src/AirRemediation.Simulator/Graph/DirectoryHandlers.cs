@@ -142,6 +142,33 @@ public static class DirectoryHandlers
         return ApiResponse.Json(200, new JsonObject { ["@odata.context"] = ctx.Request.ServiceRoot + "/$metadata#domains", ["value"] = value });
     }
 
+    /// <summary>GET /servicePrincipals/{id}: application Application.Read.All or wider (GDC api-reference/v1.0/api/serviceprincipal-get.md).</summary>
+    public static readonly string[] ServicePrincipalRead = ["Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"];
+
+    /// <summary>GET /servicePrincipals/{id} by object id (the key the module stores for an approving app).</summary>
+    public static ApiResponse GetServicePrincipal(RouteContext ctx)
+    {
+        var key = ctx.Params.GetValueOrDefault("id");
+        var app = ctx.State.Apps.Values.FirstOrDefault(a => string.Equals(a.ObjectId, key, StringComparison.OrdinalIgnoreCase));
+        if (app is null)
+            return ctx.Error(404, "Request_ResourceNotFound", $"Resource '{key}' does not exist or one of its queried reference-property objects are not present.");
+        var q = QueryOptions.Parse(ctx, 1, 1, ["$select"], out var error);
+        if (error is not null) return error;
+        var full = new JsonObject
+        {
+            ["id"] = app.ObjectId,
+            ["accountEnabled"] = true,
+            ["appId"] = app.ClientId,
+            ["appDisplayName"] = app.DisplayName,
+            ["displayName"] = app.DisplayName,
+            ["servicePrincipalType"] = "Application",
+        };
+        if (JsonSelect.Unknown(full, q.Select) is { } bad) return ctx.Error(400, "Request_BadRequest", $"Could not find a property named '{bad}' on type 'microsoft.graph.servicePrincipal'.");
+        var result = new JsonObject { ["@odata.context"] = ctx.Request.ServiceRoot + "/$metadata#servicePrincipals/$entity" };
+        foreach (var (k, v) in JsonSelect.Apply(full, q.Select)) result[k] = v?.DeepClone();
+        return ApiResponse.Json(200, result);
+    }
+
     static ApiResponse MeNeedsUser(RouteContext ctx) =>
         ctx.Error(400, "BadRequest", "/me request is only valid with delegated authentication flow.");
 

@@ -37,6 +37,7 @@ public static class GraphRoutes
         Add("GET", "users/{user}/transitiveMemberOf", RouteKind.Directory, DirectoryHandlers.MembershipRead.Where(p => p != "User.Read").ToArray(), DirectoryHandlers.ListTransitiveMemberOf);
         Add("GET", "organization", RouteKind.Directory, DirectoryHandlers.OrganizationRead, DirectoryHandlers.GetOrganization);
         Add("GET", "organization/{id}", RouteKind.Directory, DirectoryHandlers.OrganizationRead, DirectoryHandlers.GetOrganization);
+        Add("GET", "servicePrincipals/{id}", RouteKind.Directory, DirectoryHandlers.ServicePrincipalRead, DirectoryHandlers.GetServicePrincipal);
         Add("GET", "domains", RouteKind.Directory, DirectoryHandlers.DomainRead, DirectoryHandlers.ListDomains);
 
         Mailbox("GET", "messages", MailHandlers.MailRead, MailHandlers.ListMessages);

@@ -42,6 +42,16 @@ public sealed class TenantState
         usersByAddress.TryAdd(user.Mail, user);
     }
 
+    /// <summary>Deletes a user from the directory (their mailbox, if any, stays in <see cref="Mailboxes"/>); false when unknown.</summary>
+    public bool RemoveUser(string key)
+    {
+        if (FindUser(key) is not { } user) return false;
+        Users.Remove(user);
+        foreach (var k in usersByKey.Where(kv => ReferenceEquals(kv.Value, user)).Select(kv => kv.Key).ToList()) usersByKey.Remove(k);
+        foreach (var k in usersByAddress.Where(kv => ReferenceEquals(kv.Value, user)).Select(kv => kv.Key).ToList()) usersByAddress.Remove(k);
+        return true;
+    }
+
     readonly Dictionary<string, SimUser> usersByAddress = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>

@@ -16,13 +16,19 @@ public sealed class DenyAirActionCommand : ActionIdCmdlet
     [ValidateNotNullOrEmpty]
     public string Reason { get; set; } = "";
 
+    /// <summary>For an action from a Defender alert: also resolve the alert as a false positive (not malicious).</summary>
+    [Parameter]
+    public SwitchParameter MarkFalsePositive { get; set; }
+
     protected override Task ProcessAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
         return ForEachIdAsync(async id =>
         {
             if (!Confirm(id, $"Deny the action ({Reason})")) return;
-            Emit(ActionMapper.ToOutput(await DecisionService.DenyAsync(session, id, Reason, ct).ConfigureAwait(false)));
+            var denied = await DecisionService.DenyAsync(session, id, Reason, ct).ConfigureAwait(false);
+            if (MarkFalsePositive) await AlertClosing.MarkFalsePositiveAsync(session, denied, ct).ConfigureAwait(false);
+            Emit(ActionMapper.ToOutput(denied));
         });
     }
 }

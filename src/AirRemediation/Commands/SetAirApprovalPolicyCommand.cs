@@ -20,6 +20,11 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
     [AllowEmptyCollection]
     public string[]? AppApprover { get; set; }
 
+    /// <summary>The application (client) id of the worker that runs approved actions; an empty string removes it.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? ExecutorAppId { get; set; }
+
     protected override async Task EndAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
@@ -28,6 +33,7 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
         {
             AllowSelfApproval is { } s ? $"AllowSelfApproval={s}" : null,
             AppApprover is { } a ? $"AppApprovers={(a.Length == 0 ? "(none)" : string.Join(",", a))}" : null,
+            ExecutorAppId is { } x ? $"ExecutorAppId={(x.Length == 0 ? "(none)" : x)}" : null,
         }.Where(x => x is not null));
         if (change.Length == 0)
         {
@@ -35,7 +41,9 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
             return;
         }
         if (!Confirm(store.Location, "Change the approval policy: " + change)) return;
-        var p = await DecisionService.SetPolicyAsync(session, AllowSelfApproval, AppApprover, ct).ConfigureAwait(false);
-        Emit(ActionMapper.ToOutput(p, store.Location));
+        var p = AllowSelfApproval is null && AppApprover is null ? null
+            : await DecisionService.SetPolicyAsync(session, AllowSelfApproval, AppApprover, ct).ConfigureAwait(false);
+        if (ExecutorAppId is not null) p = await ExecutorHandoff.SetExecutorAsync(session, ExecutorAppId, ct).ConfigureAwait(false);
+        Emit(ActionMapper.ToOutput(p!, store.Location));
     }
 }

@@ -44,6 +44,16 @@ internal static class ResultMapper
         ToFolderId = r.ToFolderId,
     };
 
+    public static AirWorkerResult ToOutput(Engine.Approvals.WorkerResult r) => new()
+    {
+        ActionId = r.ActionId,
+        Kind = r.Kind.ToString(),
+        Outcome = r.Outcome.ToString(),
+        State = r.State.ToString(),
+        Reason = r.Reason,
+        Summary = r.Summary is null ? null : ToOutput(r.Summary),
+    };
+
     public static AirRunSummary ToOutput(RunSummary s) => new()
     {
         ActionId = s.ActionId,

@@ -145,7 +145,7 @@ public sealed class PinnedContentTests
     }
 
     /// <summary>Writes the store behind the module's back, as someone with write access to the file or the table could.</summary>
-    private static class Tamper
+    internal static class Tamper
     {
         public static Task ParametersAsync(IActionStore store, string id, Func<string, string> change) =>
             ActionAsync(store, id, "parameters_json", "ParametersJson", change);

@@ -1,0 +1,195 @@
+# Issue 15: analysts approve with their security role alone and an app identity executes. A delegated Security
+# Administrator without FullAccess approves a cluster soft delete across 50 mailboxes; the worker, signed in with the
+# tenant's managed identity in its own pwsh, verifies the approval with Graph and runs it. The refusals (approver gone,
+# role removed, proposer, content changed) are xunit tests in tests/AirRemediation.Engine.Tests/Approvals/WorkerTests.cs.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'AirTestHelpers.psm1') -Force
+    Import-Module $env:AIR_MODULE_PATH -Force
+    $script:scenario = Get-AirScenario
+    $script:app = $scenario.apps | Where-Object displayName -eq 'AirRemediation Automation'
+    $script:public = $scenario.apps | Where-Object publicClient
+    $script:executor = $scenario.managedIdentity.systemAssignedClientId
+    $script:clusterSender = 'billing@contoso-invoices.example'
+
+    $script:sim = Start-AirSimulator -ExtraArguments @('--generate', '50,2,50', '--seed', '41', '--device-code-delay-ms', '200')
+    $script:store = Join-Path ([IO.Path]::GetTempPath()) ("air-worker-" + [guid]::NewGuid().ToString('n') + '.db')
+    $script:endpoints = Get-SimulatorConnectParameters $sim
+
+    function script:Connect-App {
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStorePath $store
+    }
+    function script:Connect-User([string] $Upn) {
+        $null = Invoke-SimulatorApi $sim '/_simulator/device-code-user' -Method Post -Body @{ user = $Upn }
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints -ActionStorePath $store 3>$null
+        (Get-AirConnection).Identity | Should -Be $Upn
+    }
+    function script:Get-MailboxRequests {
+        $total = 0
+        foreach ($p in (Invoke-SimulatorApi $sim '/_simulator/stats').mailboxes.PSObject.Properties) { $total += $p.Value.requests }
+        $total
+    }
+    function script:Get-ClusterCopies {
+        $state = Invoke-SimulatorApi $sim '/_simulator/state'
+        foreach ($mb in $state.mailboxes) { foreach ($m in $mb.messages) { if ($m.from -eq $clusterSender) { [pscustomobject]@{ Mailbox = $mb.user; TimesMoved = $m.timesMoved; Folder = $m.folder } } } }
+    }
+    function script:Invoke-Worker([string] $Arguments = '') {
+        # The worker's own process, signed in with the managed identity (IDENTITY_ENDPOINT + IDENTITY_HEADER, as App Service
+        # and Automation provide them).
+        Invoke-ChildPwsh -Environment @{ IDENTITY_ENDPOINT = $sim.managedIdentityEndpoint; IDENTITY_HEADER = $scenario.managedIdentity.identityHeader } -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$store'
+Invoke-AirApprovedAction $Arguments -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)|`$(`$_.Summary.Succeeded)" }
+"@
+    }
+}
+AfterAll {
+    Disconnect-AirService
+    $sim | Stop-AirSimulator
+    Remove-Item $store -ErrorAction SilentlyContinue
+}
+
+Describe 'A delegated analyst approves, the worker app executes' {
+    It 'the analyst cannot reach the mailboxes herself: delegated access stops at mailboxes without FullAccess' {
+        Connect-User 'megan@contoso.com'
+        $e = { Invoke-AirSoftDelete -Mailbox 'gen00007@contoso.com' -Sender $clusterSender -Force -ErrorAction Stop } | Should -Throw -PassThru
+        $e.Exception.Message | Should -Match 'FullAccess|denied|403'
+        @(Get-ClusterCopies | Where-Object TimesMoved -ne 0).Count | Should -Be 0
+    }
+
+    It 'a Security Administrator names the managed identity as executor; the app proposes the 50-mailbox cluster' {
+        Connect-User 'megan@contoso.com'
+        $policy = Set-AirApprovalPolicy -ExecutorAppId $executor -Confirm:$false 3>$null
+        $policy.ExecutorAppId | Should -Be $executor
+        Connect-App
+        $a = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'phishing campaign' -Confirm:$false
+        $a.State | Should -Be 'Pending'
+        $script:actionId = $a.Id
+    }
+
+    It 'Megan approves: the decision is recorded, the action returned Approved, and her session makes no mailbox call' {
+        Connect-User 'megan@contoso.com'
+        $before = Get-MailboxRequests
+        $r = Approve-AirAction -Id $actionId -Comment 'confirmed phishing' -Force
+        $r.State | Should -Be 'Approved'
+        $r.Total | Should -Be 0
+        (Get-MailboxRequests) | Should -Be $before
+        (Get-AirAction -Id $actionId).State | Should -Be 'Approved'
+        @(Get-ClusterCopies | Where-Object TimesMoved -ne 0).Count | Should -Be 0
+    }
+
+    It 'the worker, signed in with the managed identity, runs it: every one of the 50 copies moved exactly once' {
+        $w = Invoke-Worker
+        $w.ExitCode | Should -Be 0 -Because ($w.Output -join "`n")
+        $w.Output | Should -Contain "result=$actionId|Ran|Completed|50"
+        $w.Output | Should -Contain 'Worker summary: 1 ran, 0 refused, 0 skipped (held by another worker), 0 failed.'
+        $copies = @(Get-ClusterCopies)
+        $copies.Count | Should -Be 50
+        @($copies | Where-Object TimesMoved -ne 1).Count | Should -Be 0
+        @($copies | Where-Object Folder -ne 'recoverableitemsdeletions').Count | Should -Be 0
+        (@($copies.Mailbox | Sort-Object -Unique)).Count | Should -Be 50
+        (Invoke-SimulatorApi $sim '/_simulator/stats').totals.moves | Should -Be 50
+        Connect-User 'megan@contoso.com'
+        $done = Get-AirAction -Id $actionId
+        $done.State | Should -Be 'Completed'
+        $done.ApprovedBy | Should -Be 'megan@contoso.com'
+    }
+
+    It 'a second worker pass finds nothing to do and moves nothing' {
+        $w = Invoke-Worker
+        $w.ExitCode | Should -Be 0 -Because ($w.Output -join "`n")
+        @($w.Output | Where-Object { $_ -like 'result=*' }).Count | Should -Be 0
+        (Invoke-SimulatorApi $sim '/_simulator/stats').totals.moves | Should -Be 50
+    }
+
+    It 'a user session is not the executor: Invoke-AirApprovedAction refuses it' {
+        Connect-User 'megan@contoso.com'
+        $e = { Invoke-AirApprovedAction -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+        $e.Exception.Message | Should -BeLike "Only the executor app $executor runs approved actions*"
+    }
+}
+
+Describe 'Two continuous workers on one queue, one killed mid-action' {
+    BeforeAll {
+        # 800 copies of the campaign in 4 mailboxes, 200 ms per call: the cluster takes seconds, long enough for a kill
+        # to land in the middle of it; 39 URL blocks besides, for the second worker to drain meanwhile.
+        $script:sim2 = Start-AirSimulator -ExtraArguments @('--generate', '4,2,800', '--seed', '43', '--latency-ms', '200', '--device-code-delay-ms', '200')
+        $script:store2 = Join-Path ([IO.Path]::GetTempPath()) ("air-workers-" + [guid]::NewGuid().ToString('n') + '.db')
+        $script:endpoints2 = Get-SimulatorConnectParameters $sim2
+        $script:urls = 1..39 | ForEach-Object { "campaign-$_.example/login" }
+
+        function script:Start-Worker {
+            $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -TenantId '$($sim2.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim2.authority)' -GraphEndpoint '$($sim2.graph)' -ExchangeEndpoint '$($sim2.exchange)' -ActionStorePath '$store2'
+Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)" }
+"@
+            $file = Join-Path ([IO.Path]::GetTempPath()) "air-worker-$([guid]::NewGuid().ToString('n')).ps1"
+            Set-Content $file $script
+            $exe = [Environment]::ProcessPath
+            $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
+            $out = [IO.Path]::GetTempFileName()
+            $p = Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput $out -RedirectStandardError ([IO.Path]::GetTempFileName())
+            $p | Add-Member -NotePropertyName OutputFile -NotePropertyValue $out -PassThru
+        }
+        function script:Get-Moves { (Invoke-SimulatorApi $sim2 '/_simulator/stats').totals.moves }
+        function script:Wait-Until([scriptblock] $Condition, [string] $What, [int] $Seconds = 120) {
+            # Waits for an event of the processes under test (polling the simulator), never asserts on elapsed time.
+            $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "Gave up waiting for: $What" }
+                Start-Sleep -Milliseconds 100
+            }
+        }
+    }
+    AfterAll {
+        foreach ($p in @($script:workerA, $script:workerB)) { if ($p -and -not $p.HasExited) { $p.Kill($true) } }
+        $sim2 | Stop-AirSimulator
+        Remove-Item $store2 -ErrorAction SilentlyContinue
+    }
+
+    It 'runs each of 40 approved actions exactly once; the killed worker''s cluster is finished by the other, nothing moved twice; SIGTERM stops cleanly' -Skip:$IsWindows {
+        $null = Invoke-SimulatorApi $sim2 '/_simulator/device-code-user' -Method Post -Body @{ user = 'megan@contoso.com' }
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStorePath $store2 3>$null
+        $null = Set-AirApprovalPolicy -ExecutorAppId $app.clientId -Confirm:$false 3>$null
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints2 -ActionStorePath $store2
+        $cluster = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'campaign' -Confirm:$false
+        $blocks = foreach ($u in $urls) { New-AirAction -BlockUrl -Url $u -Reason 'campaign' -Confirm:$false }
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStorePath $store2 3>$null
+        (Approve-AirAction -Id $cluster.Id -Force).State | Should -Be 'Approved'     # approved first: the first worker takes it
+        $approved = @($blocks | Approve-AirAction -Force)
+        $approved.Count | Should -Be 39
+        @($approved | Where-Object State -ne 'Approved').Count | Should -Be 0
+
+        $script:workerA = Start-Worker
+        Wait-Until { (Get-Moves) -ge 40 } 'worker A to be moving the cluster'
+        $script:workerB = Start-Worker
+        Wait-Until { @((Invoke-SimulatorApi $sim2 '/_simulator/state?messages=false').tablEntries).Count -ge 1 } 'worker B to run a URL block'
+        $movesAtKill = Get-Moves
+        $workerA.HasExited | Should -BeFalse
+        $workerA.Kill($true)     # SIGKILL: nothing but what the journal already committed survives
+        $workerA.WaitForExit()
+        $movesAtKill | Should -BeLessThan 800 -Because 'the kill must land while the cluster is still running'
+
+        Wait-Until { (Get-AirAction -Id $cluster.Id).State -eq 'Completed' } 'worker B to finish the cluster'
+        Wait-Until { @(Get-AirAction | Where-Object { $_.Kind -eq 'BlockUrl' -and $_.State -eq 'Completed' }).Count -eq 39 } 'all URL blocks'
+
+        & /bin/kill -TERM $workerB.Id
+        Wait-Until { $workerB.HasExited } 'worker B to stop on SIGTERM' 60
+        $workerB.ExitCode | Should -Be 0
+        $outB = Get-Content $workerB.OutputFile
+        $outB | Should -Contain "result=$($cluster.Id)|Ran|Completed"
+        ($outB | Where-Object { $_ -like 'Worker summary:*' }) | Should -Not -BeNullOrEmpty
+
+        $state = Invoke-SimulatorApi $sim2 '/_simulator/state'
+        foreach ($u in $urls) { @($state.tablEntries | Where-Object value -eq $u).Count | Should -Be 1 -Because "$u is blocked once" }
+        $copies = foreach ($mb in $state.mailboxes) { foreach ($m in $mb.messages) { if ($m.from -eq $clusterSender) { $m } } }
+        @($copies).Count | Should -Be 800
+        @($copies | Where-Object timesMoved -ne 1).Count | Should -Be 0
+        @($copies | Where-Object folder -ne 'recoverableitemsdeletions').Count | Should -Be 0
+        (Get-Moves) | Should -Be 800
+        (Get-AirAction -Id $cluster.Id).Trail.Event | Should -Contain 'LeaseReclaimed'
+        Write-Host "    killed worker A at $movesAtKill of 800 moves"
+    }
+}
