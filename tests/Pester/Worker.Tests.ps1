@@ -111,9 +111,9 @@ Describe 'A delegated analyst approves, the worker app executes' {
 
 Describe 'Two continuous workers on one queue, one killed mid-action' {
     BeforeAll {
-        # 800 copies of the campaign in 4 mailboxes, 200 ms per call: the cluster takes seconds, long enough for a kill
+        # 400 copies of the campaign in 4 mailboxes, 200 ms per call: the cluster takes seconds, long enough for a kill
         # to land in the middle of it; 39 URL blocks besides, for the second worker to drain meanwhile.
-        $script:sim2 = Start-AirSimulator -ExtraArguments @('--generate', '4,2,800', '--seed', '43', '--latency-ms', '200', '--device-code-delay-ms', '200')
+        $script:sim2 = Start-AirSimulator -ExtraArguments @('--generate', '4,2,400', '--seed', '43', '--latency-ms', '200', '--device-code-delay-ms', '200')
         $script:store2 = Join-Path ([IO.Path]::GetTempPath()) ("air-workers-" + [guid]::NewGuid().ToString('n') + '.db')
         $script:endpoints2 = Get-SimulatorConnectParameters $sim2
         $script:urls = 1..39 | ForEach-Object { "campaign-$_.example/login" }
@@ -170,7 +170,7 @@ Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false |
         $workerA.HasExited | Should -BeFalse
         $workerA.Kill($true)     # SIGKILL: nothing but what the journal already committed survives
         $workerA.WaitForExit()
-        $movesAtKill | Should -BeLessThan 800 -Because 'the kill must land while the cluster is still running'
+        $movesAtKill | Should -BeLessThan 400 -Because 'the kill must land while the cluster is still running'
 
         Wait-Until { (Get-AirAction -Id $cluster.Id).State -eq 'Completed' } 'worker B to finish the cluster'
         Wait-Until { @(Get-AirAction | Where-Object { $_.Kind -eq 'BlockUrl' -and $_.State -eq 'Completed' }).Count -eq 39 } 'all URL blocks'
@@ -185,11 +185,55 @@ Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false |
         $state = Invoke-SimulatorApi $sim2 '/_simulator/state'
         foreach ($u in $urls) { @($state.tablEntries | Where-Object value -eq $u).Count | Should -Be 1 -Because "$u is blocked once" }
         $copies = foreach ($mb in $state.mailboxes) { foreach ($m in $mb.messages) { if ($m.from -eq $clusterSender) { $m } } }
-        @($copies).Count | Should -Be 800
+        @($copies).Count | Should -Be 400
         @($copies | Where-Object timesMoved -ne 1).Count | Should -Be 0
         @($copies | Where-Object folder -ne 'recoverableitemsdeletions').Count | Should -Be 0
-        (Get-Moves) | Should -Be 800
+        (Get-Moves) | Should -Be 400
         (Get-AirAction -Id $cluster.Id).Trail.Event | Should -Contain 'LeaseReclaimed'
-        Write-Host "    killed worker A at $movesAtKill of 800 moves"
+        Write-Host "    killed worker A at $movesAtKill of 400 moves"
+    }
+}
+
+Describe 'The worker refuses approvals that no longer hold' {
+    BeforeAll {
+        # A queue of its own on the first tenant; the directory changes after the approvals, as in real life.
+        $script:store = Join-Path ([IO.Path]::GetTempPath()) ("air-refusals-" + [guid]::NewGuid().ToString('n') + '.db')
+        Connect-User 'megan@contoso.com'
+        $null = Set-AirApprovalPolicy -ExecutorAppId $executor -Confirm:$false 3>$null
+        function script:Approve-Block([string] $Url, [string] $Approver) {
+            Connect-App
+            $a = New-AirAction -BlockUrl -Url $Url -Reason 'campaign' -Confirm:$false
+            Connect-User $Approver
+            (Approve-AirAction -Id $a.Id -Force).State | Should -Be 'Approved'
+            $a.Id
+        }
+        function script:Get-Blocked([string] $Url) { @((Invoke-SimulatorApi $sim '/_simulator/state?messages=false').tablEntries | Where-Object value -eq $Url).Count }
+    }
+    AfterAll {
+        $null = Invoke-SimulatorApi $sim '/_simulator/directory-user' -Method Post -Body @{ user = 'alex@contoso.com'; directoryRoles = @('Security Administrator') }
+    }
+
+    It 'an approver whose role was removed after approving: refused, audited, left Approved, nothing blocked' {
+        $id = Approve-Block 'role-removed.example/x' 'alex@contoso.com'
+        $null = Invoke-SimulatorApi $sim '/_simulator/directory-user' -Method Post -Body @{ user = 'alex@contoso.com'; directoryRoles = @() }
+        $w = Invoke-Worker
+        $w.Output | Should -Contain "result=$id|Refused|Approved|"
+        ($w.Output | Where-Object { $_ -like 'Worker summary:*' }) | Should -Be 'Worker summary: 0 ran, 1 refused, 0 skipped (held by another worker), 0 failed.'
+        Get-Blocked 'role-removed.example/x' | Should -Be 0
+        Connect-User 'megan@contoso.com'
+        $a = Get-AirAction -Id $id
+        $a.State | Should -Be 'Approved'
+        ($a.Trail | Where-Object Event -eq 'WorkerRefused').Reason | Should -BeLike '*no longer holds Security Administrator, Security Operator or Global Administrator*'
+    }
+
+    It 'an approver deleted from the tenant after approving: refused, and the role-removed one still is' {
+        $id = Approve-Block 'deleted-approver.example/x' 'megan@contoso.com'
+        $null = Invoke-SimulatorApi $sim '/_simulator/directory-user' -Method Post -Body @{ user = 'megan@contoso.com'; delete = $true }
+        $w = Invoke-Worker
+        $w.Output | Should -Contain "result=$id|Refused|Approved|"
+        @($w.Output | Where-Object { $_ -like 'result=*|Refused|*' }).Count | Should -Be 2
+        Get-Blocked 'deleted-approver.example/x' | Should -Be 0
+        Connect-App
+        ((Get-AirAction -Id $id).Trail | Where-Object Event -eq 'WorkerRefused').Reason | Should -BeLike '*does not exist in this tenant*'
     }
 }

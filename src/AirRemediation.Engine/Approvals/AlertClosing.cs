@@ -11,7 +11,7 @@ namespace AirRemediation.Engine.Approvals;
 /// <summary>
 /// Closing the loop in Defender: an approver may ask that the source alert be resolved (classification + determination)
 /// once the action completes; the request is an audit entry (chained, so it cannot be slipped in later) and is honoured
-/// only when the identity that asked is the one that approved. Whoever completes the run — the approver's session or the
+/// only when the identity that asked is the one that approved; without one, the store policy's default applies. Whoever completes the run — the approver's session or the
 /// worker — resolves the alert. A denier may close the alert as a false positive.
 /// </summary>
 public static class AlertClosing
@@ -27,14 +27,38 @@ public static class AlertClosing
         AlertResolution.Parse(classification ?? "truePositive",
             determination ?? (classification is null or "truePositive" ? (kind == ActionKind.DisableForwarding ? "compromisedAccount" : "phishing") : "other"));
 
+    /// <summary>What an approver's request saying "leave the alert open" is recorded as.</summary>
+    public const string LeaveOpen = "none";
+
+    /// <summary>
+    /// Sets (or with null removes) the store's default resolution, applied after a completed proposal whose approver did
+    /// not choose. A policy change: Security Administrator or Global Administrator, audited.
+    /// </summary>
+    public static async Task<ApprovalPolicy> SetDefaultAsync(AirSession session, AlertResolution? resolution, CancellationToken ct)
+    {
+        var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
+        ApprovalRules.EnsurePolicyAdministrator(session);
+        await store.SetSettingAsync(StoreSettings.DefaultAlertResolution, resolution?.Encode(), AuditContexts.For(session,
+            resolution is null ? "alerts stay open unless the approver asks" : $"alerts of completed proposals are resolved as {resolution.Encode()} unless the approver says otherwise"), ct).ConfigureAwait(false);
+        AirLog.Current.Warning($"Approval policy of {store.Location} changed by {session.Identity}: " +
+            (resolution is null ? "alerts are no longer resolved by default." : $"alerts of completed proposals are resolved as {resolution.Encode()} by default."));
+        return await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Records that this approver wants the alert left open, whatever the policy's default.</summary>
+    public static Task RequestLeaveOpenAsync(AirSession session, string actionId, CancellationToken ct) => RecordAsync(session, actionId, LeaveOpen, ct);
+
     /// <summary>Records that this session, about to approve, wants the alert resolved when the action completes.</summary>
-    public static async Task RequestAsync(AirSession session, string actionId, AlertResolution resolution, CancellationToken ct)
+    public static Task RequestAsync(AirSession session, string actionId, AlertResolution resolution, CancellationToken ct) =>
+        RecordAsync(session, actionId, resolution.Encode(), ct);
+
+    private static async Task RecordAsync(AirSession session, string actionId, string what, CancellationToken ct)
     {
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var action = await ActionLookup.GetAsync(store, actionId, ct).ConfigureAwait(false);
         if (action.InvestigationId is null)
             throw new AirException(AirErrorKind.InvalidInput, $"Action {action.Id} did not come from a Defender alert, so there is no alert to resolve; leave -ResolveAlert out.", action.Id);
-        await store.AppendAuditAsync(new AuditEntry(action.Id, RequestedEvent, AuditContexts.For(session, resolution.Encode())), ct).ConfigureAwait(false);
+        await store.AppendAuditAsync(new AuditEntry(action.Id, RequestedEvent, AuditContexts.For(session, what)), ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -48,11 +72,14 @@ public static class AlertClosing
         var action = await store.GetActionAsync(actionId, ct).ConfigureAwait(false);
         if (action?.InvestigationId is null || action.ApproverId is null) return null;
         AlertResolution? asked = null;
+        var approverChose = false;
         await foreach (var e in store.GetAuditAsync(action.Id, ct).ConfigureAwait(false))
         {
-            if (e.Event == RequestedEvent && string.Equals(e.ActorId, action.ApproverId, StringComparison.OrdinalIgnoreCase))
-                asked = AlertResolution.Decode(e.Reason);
+            if (e.Event != RequestedEvent || !string.Equals(e.ActorId, action.ApproverId, StringComparison.OrdinalIgnoreCase)) continue;
+            approverChose = true;
+            asked = AlertResolution.Decode(e.Reason);
         }
+        if (!approverChose) asked = AlertResolution.Decode((await ApprovalPolicy.LoadAsync(store, ct).ConfigureAwait(false)).DefaultAlertResolution);
         if (asked is null) return null;
         return await ResolveAsync(session, store, action, asked, ct).ConfigureAwait(false) ? asked : null;
     }

@@ -12,16 +12,21 @@ public sealed record ApprovalPolicy(bool AllowSelfApproval, IReadOnlyList<string
     /// <summary>The app id of the worker (<c>Invoke-AirApprovedAction</c>) approved actions are handed to; null: none.</summary>
     public string? ExecutorAppId { get; init; }
 
+    /// <summary>How the source alert is resolved after a completed proposal when the approver does not choose (<c>classification/determination</c>); null: left open.</summary>
+    public string? DefaultAlertResolution { get; init; }
+
     public static async Task<ApprovalPolicy> LoadAsync(IActionStore store, CancellationToken ct)
     {
         var self = await store.GetSettingAsync(StoreSettings.AllowSelfApproval, ct).ConfigureAwait(false);
         var apps = await store.GetSettingAsync(StoreSettings.AppApprovers, ct).ConfigureAwait(false);
         var executor = await store.GetSettingAsync(StoreSettings.ExecutorAppId, ct).ConfigureAwait(false);
+        var resolution = await store.GetSettingAsync(StoreSettings.DefaultAlertResolution, ct).ConfigureAwait(false);
         return new ApprovalPolicy(
             string.Equals(self, "true", StringComparison.OrdinalIgnoreCase),
             (apps ?? "").Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             ExecutorAppId = string.IsNullOrWhiteSpace(executor) ? null : executor.Trim().ToLowerInvariant(),
+            DefaultAlertResolution = Investigations.AlertResolution.Decode(resolution)?.Encode(),
         };
     }
 }

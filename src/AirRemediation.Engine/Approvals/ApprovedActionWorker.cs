@@ -100,6 +100,19 @@ public sealed class ApprovedActionWorker
             {
                 return;
             }
+            catch (AirException e) when (e.Kind is AirErrorKind.ServiceError or AirErrorKind.Throttled or AirErrorKind.EndpointUnreachable or AirErrorKind.StoreUnavailable)
+            {
+                // A service that keeps working must outlive an outage: say so, and try again after the interval.
+                AirLog.Current.Warning($"This worker pass stopped early and is retried in {pollInterval}: {e.Message}");
+                try
+                {
+                    await Task.Delay(pollInterval, session.Clock, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -108,7 +121,16 @@ public sealed class ApprovedActionWorker
         // The list is a snapshot: another worker may have run or taken this action since. Decide on it as it is now.
         if (await store.GetActionAsync(listed.Id, ct).ConfigureAwait(false) is not { } action || !IsDue(action, store.Clock.GetUtcNow()))
             return TakenElsewhere(listed);
-        var refusal = await RefusalAsync(store, policy, action, ct).ConfigureAwait(false);
+        string? refusal;
+        try
+        {
+            refusal = await RefusalAsync(store, policy, action, ct).ConfigureAwait(false);
+        }
+        catch (AirException e) when (e.Kind is AirErrorKind.ServiceError or AirErrorKind.Throttled or AirErrorKind.EndpointUnreachable)
+        {
+            // Graph could not answer now: nothing is decided, the next pass asks again.
+            return new WorkerResult(action.Id, action.Kind, WorkerOutcome.Failed, action.State, "The approval could not be verified now: " + e.Message, null);
+        }
         if (refusal is not null)
         {
             if (refusedHere.Add(action.Id + "|" + refusal))

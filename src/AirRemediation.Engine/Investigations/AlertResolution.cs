@@ -32,6 +32,15 @@ public sealed record AlertResolution(string Classification, string Determination
         return new AlertResolution(c, d);
     }
 
+    /// <summary>A pair typed as <c>classification/determination</c>; an empty text is null (no resolution). Refuses anything else.</summary>
+    public static AlertResolution? FromText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return text.Split('/') is [var c, var d]
+            ? Parse(c, d)
+            : throw new AirException(AirErrorKind.InvalidInput, $"'{DisplayText.Safe(text)}' is not classification/determination, for example truePositive/phishing.");
+    }
+
     /// <summary>How it is kept in the audit trail: <c>classification/determination</c>.</summary>
     public string Encode() => Classification + "/" + Determination;
 

@@ -234,4 +234,6 @@ public static class StoreSettings
     public const string SelfApprovalRequestedBy = "SelfApprovalRequestedBy";
     /// <summary>The application (client) id of the worker that runs approved actions; unset: approving runs the action in the approver's session.</summary>
     public const string ExecutorAppId = "ExecutorAppId";
+    /// <summary><c>classification/determination</c> to resolve an alert with after its proposal completes, unless the approver says otherwise.</summary>
+    public const string DefaultAlertResolution = "DefaultAlertResolution";
 }

@@ -48,6 +48,33 @@ public sealed class AdminEndpoints(SimulatorContext sim)
                 sim.State.DeviceCodeUser = upn;
                 return ApiResponse.Json(200, new JsonObject { ["deviceCodeUser"] = upn });
             }
+            case ("POST", "directory-user"):
+            {
+                // Directory changes made between a decision and its execution: {"user", "directoryRoles": [...]} replaces
+                // the user's roles (names or template ids); {"user", "delete": true} deletes the user.
+                var o = JsonNode.Parse(body) as JsonObject;
+                var key = (string?)o?["user"];
+                var user = key is null ? null : sim.State.FindUser(key);
+                if (o is null || user is null) return ApiResponse.Json(400, new JsonObject { ["error"] = $"unknown user '{key}'" });
+                if ((bool?)o["delete"] == true)
+                {
+                    sim.State.RemoveUser(user.Id);
+                    return ApiResponse.Json(200, new JsonObject { ["deleted"] = user.UserPrincipalName });
+                }
+                if (o["directoryRoles"] is not JsonArray roles) return ApiResponse.Json(400, new JsonObject { ["error"] = "give directoryRoles (array) or delete: true" });
+                List<string> ids;
+                try
+                {
+                    ids = [.. roles.Select(r => DirectoryRoles.ToTemplateId((string?)r ?? ""))];
+                }
+                catch (InvalidDataException e)
+                {
+                    return ApiResponse.Json(400, new JsonObject { ["error"] = e.Message });
+                }
+                user.DirectoryRoleIds.Clear();
+                foreach (var id in ids) user.DirectoryRoleIds.Add(id);
+                return ApiResponse.Json(200, new JsonObject { ["user"] = user.UserPrincipalName, ["directoryRoleIds"] = new JsonArray([.. ids.Select(i => (JsonNode)i)]) });
+            }
             case ("GET", "limits"):
                 return ApiResponse.Json(200, JsonSerializer.SerializeToNode(sim.Limits, ScenarioLoader.Json));
             case ("POST", "limits"):
@@ -64,7 +91,7 @@ public sealed class AdminEndpoints(SimulatorContext sim)
                 return ApiResponse.Json(404, new JsonObject
                 {
                     ["error"] = "unknown simulator endpoint",
-                    ["endpoints"] = new JsonArray("GET stats", "POST reset-stats", "GET state[?mailbox=upn&messages=false]", "GET secrets", "GET|POST faults", "GET|POST limits", "POST device-code-user"),
+                    ["endpoints"] = new JsonArray("GET stats", "POST reset-stats", "GET state[?mailbox=upn&messages=false]", "GET secrets", "GET|POST faults", "GET|POST limits", "POST device-code-user", "POST directory-user"),
                     ["at"] = sim.Clock.GetUtcNow().ToString("o", CultureInfo.InvariantCulture),
                 });
         }

@@ -24,7 +24,7 @@ public sealed class ApproveAirActionCommand : ActionIdCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
-    /// <summary>For an action from a Defender alert: resolve the alert once the action completes.</summary>
+    /// <summary>For an action from a Defender alert: resolve the alert once the action completes ($false: leave it open, whatever the policy's default).</summary>
     [Parameter]
     public SwitchParameter ResolveAlert { get; set; }
 
@@ -55,8 +55,10 @@ public sealed class ApproveAirActionCommand : ActionIdCmdlet
             // Asked before the approval, so a worker that runs the action at once already sees it.
             if (ResolveAlert)
                 await AlertClosing.RequestAsync(session, id, AlertClosing.For(candidate.Action.Kind, AlertClassification, AlertDetermination), ct).ConfigureAwait(false);
+            else if (MyInvocation.BoundParameters.ContainsKey(nameof(ResolveAlert)))
+                await AlertClosing.RequestLeaveOpenAsync(session, id, ct).ConfigureAwait(false);
             var summary = await DecisionService.ApproveAsync(session, candidate, Comment, sink, ct).ConfigureAwait(false);
-            if (ResolveAlert && summary.State != Engine.Actions.ActionState.Approved)
+            if (summary.State != Engine.Actions.ActionState.Approved)
                 await AlertClosing.ResolveIfRequestedAsync(session, summary.ActionId, summary, ct).ConfigureAwait(false);
             if (Wait && summary.State == Engine.Actions.ActionState.Approved)
                 summary = await ExecutorHandoff.WaitAsync(session, summary.ActionId, sink, ct).ConfigureAwait(false);

@@ -25,6 +25,11 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
     [AllowEmptyString]
     public string? ExecutorAppId { get; set; }
 
+    /// <summary>classification/determination to resolve alerts with after a completed proposal (e.g. truePositive/phishing); an empty string removes it.</summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? DefaultAlertResolution { get; set; }
+
     protected override async Task EndAsync(CancellationToken ct)
     {
         var session = AirContext.RequireSession();
@@ -34,6 +39,7 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
             AllowSelfApproval is { } s ? $"AllowSelfApproval={s}" : null,
             AppApprover is { } a ? $"AppApprovers={(a.Length == 0 ? "(none)" : string.Join(",", a))}" : null,
             ExecutorAppId is { } x ? $"ExecutorAppId={(x.Length == 0 ? "(none)" : x)}" : null,
+            DefaultAlertResolution is { } r ? $"DefaultAlertResolution={(r.Length == 0 ? "(none)" : r)}" : null,
         }.Where(x => x is not null));
         if (change.Length == 0)
         {
@@ -44,6 +50,8 @@ public sealed class SetAirApprovalPolicyCommand : AirCmdlet
         var p = AllowSelfApproval is null && AppApprover is null ? null
             : await DecisionService.SetPolicyAsync(session, AllowSelfApproval, AppApprover, ct).ConfigureAwait(false);
         if (ExecutorAppId is not null) p = await ExecutorHandoff.SetExecutorAsync(session, ExecutorAppId, ct).ConfigureAwait(false);
+        if (DefaultAlertResolution is not null)
+            p = await AlertClosing.SetDefaultAsync(session, Engine.Investigations.AlertResolution.FromText(DefaultAlertResolution), ct).ConfigureAwait(false);
         Emit(ActionMapper.ToOutput(p!, store.Location));
     }
 }

@@ -115,5 +115,5 @@ internal static class ActionMapper
         Store = store,
     };
 
-    public static AirApprovalPolicy ToOutput(ApprovalPolicy p, string store) => new() { AllowSelfApproval = p.AllowSelfApproval, AppApprovers = [.. p.AppApprovers], ExecutorAppId = p.ExecutorAppId, Store = store };
+    public static AirApprovalPolicy ToOutput(ApprovalPolicy p, string store) => new() { AllowSelfApproval = p.AllowSelfApproval, AppApprovers = [.. p.AppApprovers], ExecutorAppId = p.ExecutorAppId, DefaultAlertResolution = p.DefaultAlertResolution, Store = store };
 }

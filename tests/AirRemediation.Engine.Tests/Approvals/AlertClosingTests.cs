@@ -96,6 +96,39 @@ public sealed class AlertClosingTests
         Assert.Equal(("resolved", "falsePositive", "notMalicious"), Alert(t));
     }
 
+    [Fact]
+    public async Task The_policys_default_resolves_the_alert_unless_the_approver_asks_to_leave_it_open()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var alex = await t.UserAsync(ApprovalTenant.Alex);
+        var op = await t.UserAsync(ApprovalTenant.Operator);
+        var (worker, block) = await SyncAsync(t, alex);
+        var store = await worker.GetStoreAsync(default);
+        var email = await store.QueryActionsAsync(new ActionQuery { Kind = ActionKind.SoftDeleteEmail }).SingleAsync();
+        Assert.Equal(AirErrorKind.ApprovalRefused,
+            (await Assert.ThrowsAsync<AirException>(() => AlertClosing.SetDefaultAsync(op, AlertResolution.Parse("truePositive", "malware"), default))).Kind);
+        Assert.Equal("truePositive/malware", (await AlertClosing.SetDefaultAsync(alex, AlertResolution.FromText("TruePositive/Malware"), default)).DefaultAlertResolution);
+        var before = Alert(t);
+
+        // The operator approves the URL block saying "leave it open": the default does not apply to it.
+        await AlertClosing.RequestLeaveOpenAsync(op, block.Id, default);
+        await ApproveAsync(op, block.Id);
+        Assert.Single(await new ApprovedActionWorker(worker).RunOnceAsync(RunSink.None, null, default), x => x.ActionId == block.Id && x.State == ActionState.Completed);
+        Assert.Equal(before, Alert(t));
+
+        // Alex approves the message without choosing: the policy's default closes the alert once it completes.
+        await ApproveAsync(alex, email.Id);
+        Assert.Single(await new ApprovedActionWorker(worker).RunOnceAsync(RunSink.None, null, default), x => x.ActionId == email.Id && x.State == ActionState.Completed);
+        Assert.Equal(("resolved", "truePositive", "malware"), Alert(t));
+    }
+
+    [Theory]
+    [InlineData("truePositive")]
+    [InlineData("truePositive/phishing/other")]
+    [InlineData("falsePositive/malware")]
+    public void A_default_resolution_must_be_a_classification_and_a_determination_that_belong_together(string text) =>
+        Assert.Equal(AirErrorKind.InvalidInput, Assert.Throws<AirException>(() => AlertResolution.FromText(text)).Kind);
+
     [Theory]
     [InlineData("falsePositive", "phishing")]
     [InlineData("truePositive", "notMalicious")]

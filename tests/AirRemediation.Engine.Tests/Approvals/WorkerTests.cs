@@ -157,6 +157,28 @@ public sealed class WorkerTests
     }
 
     [Fact]
+    public async Task When_Graph_cannot_answer_nothing_is_decided_and_the_next_pass_runs_the_action()
+    {
+        await using var t = await ApprovalTenant.StartAsync();
+        var (megan, alex, worker) = await TeamAsync(t);
+        var action = await ProposeAsync(megan, "graph-outage.example");
+        await ApproveAsync(alex, action.Id);
+        t.Sim.SetFaults(new Simulator.Scenario.FaultSettings { ServerErrorRate = 1.0 });
+        var w = new ApprovedActionWorker(worker);
+
+        var failed = Assert.Single(await w.RunOnceAsync(RunSink.None, null, default));
+
+        Assert.Equal(WorkerOutcome.Failed, failed.Outcome);
+        Assert.StartsWith("The approval could not be verified now", failed.Reason, StringComparison.Ordinal);
+        Assert.Empty(await RefusalsAsync(alex, action.Id));
+        Assert.Equal(ActionState.Approved, (await ActionAsync(alex, action.Id)).State);
+        t.Sim.SetFaults(new Simulator.Scenario.FaultSettings());
+        var ran = Assert.Single(await w.RunOnceAsync(RunSink.None, null, default));
+        Assert.Equal((WorkerOutcome.Ran, ActionState.Completed), (ran.Outcome, ran.State));
+        Assert.Equal(1, t.Blocked("graph-outage.example"));
+    }
+
+    [Fact]
     public async Task An_approver_who_no_longer_exists_in_the_tenant_is_refused()
     {
         await using var t = await ApprovalTenant.StartAsync();
