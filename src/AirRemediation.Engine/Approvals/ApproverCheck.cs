@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Http;
@@ -97,23 +94,7 @@ internal sealed class ApproverCheck(AirSession session)
 
     private async Task<JsonObject> SendAsync(Uri uri, CancellationToken ct)
     {
-        var token = await session.GetTokenAsync(ServiceKind.Graph, ct, ServiceCaller.ForceRefreshRequested).ConfigureAwait(false);
         using var http = new HttpClient(session.Handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-            throw ServiceErrorClassifier.FromResponse(response, text, $"HTTP {(int)response.StatusCode}", session.Clock.GetUtcNow());
-        try
-        {
-            return JsonNode.Parse(text) as JsonObject
-                ?? throw new ServiceCallException(FailureKind.Rejected, (int)response.StatusCode, "InvalidResponse", "Graph answered with a body that is not a JSON object.");
-        }
-        catch (JsonException)
-        {
-            throw new ServiceCallException(FailureKind.Rejected, (int)response.StatusCode, "InvalidResponse", "Graph answered with a body that is not JSON.");
-        }
+        return await GraphObjectReader.GetAsync(session, http, uri, ct).ConfigureAwait(false);
     }
 }

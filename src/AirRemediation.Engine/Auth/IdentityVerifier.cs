@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Http;
@@ -185,26 +184,7 @@ internal sealed class IdentityVerifier
         }
     }
 
-    private async Task<JsonObject> SendAsync(Uri uri, CancellationToken ct)
-    {
-        var token = await session.GetTokenAsync(ServiceKind.Graph, ct, ServiceCaller.ForceRefreshRequested).ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-            throw ServiceErrorClassifier.FromResponse(response, text, $"HTTP {(int)response.StatusCode}", session.Clock.GetUtcNow());
-        try
-        {
-            return JsonNode.Parse(text) as JsonObject
-                ?? throw new ServiceCallException(FailureKind.Rejected, (int)response.StatusCode, "InvalidResponse", "Graph answered with a body that is not a JSON object.");
-        }
-        catch (JsonException)
-        {
-            throw new ServiceCallException(FailureKind.Rejected, (int)response.StatusCode, "InvalidResponse", "Graph answered with a body that is not JSON.");
-        }
-    }
+    private Task<JsonObject> SendAsync(Uri uri, CancellationToken ct) => GraphObjectReader.GetAsync(session, http, uri, ct);
 
     private static string Describe(ServiceCallException e) =>
         e.Status is { } s ? $"HTTP {s}{(e.Code is null ? "" : " " + e.Code)}: {e.Message}" : e.Message;
