@@ -243,3 +243,77 @@ Describe 'The worker refuses approvals that no longer hold' {
         ((Get-AirAction -Id $id).Trail | Where-Object Event -eq 'WorkerRefused').Reason | Should -BeLike '*does not exist in this tenant*'
     }
 }
+
+Describe 'The worker closes the loop in Defender' {
+    BeforeAll {
+        # Three Defender alerts with a URL proposal each: one to resolve when its action completes, one to leave alone,
+        # one whose proposal is denied as a false positive. Its own tenant and its own token-reached queue.
+        $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+        $script:resolved = $doc.alerts[0]
+        $script:leftOpen = $resolved.Clone()
+        $leftOpen.id = 'alert-left-open'
+        $leftOpen.evidence = @(@{ '@odata.type' = 'urlEvidence'; verdict = 'malicious'; remediationStatus = 'pendingApproval'; url = 'http://second-wave.contoso-sso.example/login' })
+        $script:falseAlarm = $resolved.Clone()
+        $falseAlarm.id = 'alert-false-alarm'
+        $falseAlarm.evidence = @(@{ '@odata.type' = 'urlEvidence'; verdict = 'suspicious'; remediationStatus = 'pendingApproval'; url = 'https://intranet-sso-test.example/start' })
+        $doc.alerts = @($resolved, $leftOpen, $falseAlarm) + @($doc.alerts | Select-Object -Skip 1)
+        $file = Join-Path ([IO.Path]::GetTempPath()) "air-worker-alerts-$([guid]::NewGuid().ToString('n')).json"
+        $doc | ConvertTo-Json -Depth 30 | Set-Content $file
+        $script:sim3 = Start-AirSimulator -Scenario $file -ExtraArguments @('--device-code-delay-ms', '200')
+        $script:endpoints3 = Get-SimulatorConnectParameters $sim3
+        $script:store3 = 'alerts' + [guid]::NewGuid().ToString('n').Substring(0, 12)
+        function script:Connect-User3([string] $Upn) {
+            $null = Invoke-SimulatorApi $sim3 '/_simulator/device-code-user' -Method Post -Body @{ user = $Upn }
+            $null = Connect-AirService -TenantId $sim3.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints3 -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store3 3>$null
+        }
+        Connect-User3 'megan@contoso.com'
+        $null = Set-AirApprovalPolicy -ExecutorAppId $executor -Confirm:$false 3>$null
+        # Alex brings Defender's proposals into the queue (the identity that queues a proposal counts as its proposer);
+        # Megan decides. The mail-cluster evidence needs analyzedEmails, which these delegated grants lack: not queued.
+        Connect-User3 'alex@contoso.com'
+        $null = Get-AirPendingAction -WarningAction SilentlyContinue
+        Connect-User3 'megan@contoso.com'
+        function script:Get-Alert([string] $Id) { (Invoke-SimulatorApi $sim3 '/_simulator/state?messages=false').alerts | Where-Object id -eq $Id }
+        function script:Get-UrlProposal([string] $AlertId) { Get-AirPendingAction -NoSync | Where-Object { $_.Kind -eq 'BlockUrl' -and $_.InvestigationId -eq $AlertId } }
+    }
+    AfterAll {
+        $sim3 | Stop-AirSimulator
+    }
+
+    It 'resolves the alert of a completed proposal with the chosen classification, leaves an unasked one untouched, and marks a denied one a false positive' {
+        (Get-Alert $leftOpen.id).status | Should -Be 'new'
+        $a = Get-UrlProposal $resolved.id
+        $b = Get-UrlProposal $leftOpen.id
+        $c = Get-UrlProposal $falseAlarm.id
+        @($a).Count | Should -Be 1
+        @($b).Count | Should -Be 1
+        @($c).Count | Should -Be 1
+        (Approve-AirAction -Id $a.Id -ResolveAlert -AlertClassification truePositive -AlertDetermination phishing -Force).State | Should -Be 'Approved'
+        (Approve-AirAction -Id $b.Id -Force).State | Should -Be 'Approved'
+        (Deny-AirAction -Id $c.Id -Reason 'our own SSO test page' -MarkFalsePositive).State | Should -Be 'Denied'
+        (Get-Alert $falseAlarm.id).classification | Should -Be 'falsePositive'
+        (Get-Alert $resolved.id).status | Should -Not -Be 'resolved' -Because 'the alert is resolved only once its action has run'
+
+        $w = Invoke-ChildPwsh -Environment @{ IDENTITY_ENDPOINT = $sim3.managedIdentityEndpoint; IDENTITY_HEADER = $scenario.managedIdentity.identityHeader } -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim3.graph)' -ExchangeEndpoint '$($sim3.exchange)' -ActionStoreTableEndpoint '$oauthStore' -ActionStoreTablePrefix '$store3'
+Invoke-AirApprovedAction -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)" }
+"@
+        $w.ExitCode | Should -Be 0 -Because ($w.Output -join "`n")
+        $w.Output | Should -Contain "result=$($a.Id)|Ran|Completed"
+        $w.Output | Should -Contain "result=$($b.Id)|Ran|Completed"
+
+        $done = Get-Alert $resolved.id
+        $done.status | Should -Be 'resolved'
+        $done.classification | Should -Be 'truePositive'
+        $done.determination | Should -Be 'phishing'
+        $untouched = Get-Alert $leftOpen.id
+        $untouched.status | Should -Be 'new'
+        $untouched.classification | Should -BeIn @($null, '', 'unknown')
+        ($untouched.comments.comment -join "`n") | Should -Match ([regex]::Escape($b.Id)) -Because 'the outcome is still written on the alert as a comment'
+        $state = Invoke-SimulatorApi $sim3 '/_simulator/state?messages=false'
+        $state.tablEntries.value | Should -Contain 'second-wave.contoso-sso.example/login'
+        $state.tablEntries.value | Should -Not -Contain 'intranet-sso-test.example/start'
+    }
+}
