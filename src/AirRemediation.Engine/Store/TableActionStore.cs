@@ -110,7 +110,7 @@ public sealed partial class TableActionStore : ActionStore
         if (options.Endpoint!.Scheme != Uri.UriSchemeHttps)
         {
             throw new AirException(AirErrorKind.InvalidInput,
-                $"The action store endpoint {Redact(options.Endpoint)} must be https: storage accepts a signed-in identity's token only over TLS. For the Azurite emulator use -ActionStoreConnectionString.",
+                $"The action store endpoint {Redact(options.Endpoint)} must be https: storage accepts a signed-in identity's token only over TLS (Azurite too: run it with --oauth basic and a certificate), or use -ActionStoreConnectionString.",
                 Redact(options.Endpoint));
         }
         return new TableServiceClient(options.Endpoint, credential, clientOptions);
