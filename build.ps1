@@ -130,7 +130,8 @@ function Get-TrxCounts {
 
 function Start-Azurite {
     # The Azure Table backend's tests run against Azurite (the Azure Storage emulator), pinned in .tools/azurite/package-lock.json,
-    # installed with npm ci on first use and started on a free loopback port for this test run only. Returns the node process.
+    # installed with npm ci on first use and started on free loopback ports for this test run only (one with shared key,
+    # one with OAuth). Returns the node processes.
     $dir = Join-Path $root '.tools/azurite'
     $pinned = (Get-Content (Join-Path $dir 'package.json') -Raw | ConvertFrom-Json).dependencies.azurite
     $installed = Join-Path $dir 'node_modules/azurite/package.json'
@@ -144,30 +145,69 @@ function Start-Azurite {
             if ($LASTEXITCODE -ne 0) { throw "npm ci for Azurite failed with exit code $LASTEXITCODE." }
         } finally { Pop-Location }
     }
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
     $logDir = Join-Path $outRoot 'azurite'
     New-Item -ItemType Directory -Path $logDir -Force | Out-Null
     $main = Join-Path $dir 'node_modules/azurite/dist/src/table/main.js'
-    $process = Start-Process -FilePath $node.Source -WorkingDirectory $logDir -PassThru `
-        -ArgumentList @($main, '--tableHost', '127.0.0.1', '--tablePort', $port, '--inMemoryPersistence', '--disableTelemetry', '--silent') `
-        -RedirectStandardOutput (Join-Path $logDir 'stdout.log') -RedirectStandardError (Join-Path $logDir 'stderr.log')
+
+    # 1. Shared key over http: the store contract tests and the connection-string sessions.
+    $keys = Start-AzuriteProcess $node.Source $main (Join-Path $logDir 'keys') @()
+    # Azurite's well-known development account (public, documented by Microsoft; not a secret).
+    $env:AIR_TEST_TABLES_CONNECTION = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        "TableEndpoint=http://127.0.0.1:$($keys.Port)/devstoreaccount1;"
+    Write-Host "Azurite $pinned (table service, shared key) on http://127.0.0.1:$($keys.Port), pid $($keys.Process.Id)" -ForegroundColor DarkGray
+
+    # 2. Entra tokens over https (--oauth basic checks issuer, audience and lifetime; storage takes bearer tokens only over
+    #    TLS): the team setup's -ActionStoreTableEndpoint, with tokens the tenant simulator issues for https://storage.azure.com.
+    #    The certificate is made for this run (loopback names only) and never leaves out/.
+    $certDir = Join-Path $logDir 'oauth'
+    New-Item -ItemType Directory -Path $certDir -Force | Out-Null
+    $pem = New-LoopbackCertificatePem $certDir
+    $oauth = Start-AzuriteProcess $node.Source $main $certDir @('--oauth', 'basic', '--cert', $pem.Certificate, '--key', $pem.Key)
+    $env:AIR_TEST_TABLES_OAUTH_ENDPOINT = "https://127.0.0.1:$($oauth.Port)/devstoreaccount1"
+    Write-Host "Azurite $pinned (table service, OAuth) on $env:AIR_TEST_TABLES_OAUTH_ENDPOINT, pid $($oauth.Process.Id)" -ForegroundColor DarkGray
+    return @($keys.Process, $oauth.Process)
+}
+
+function Start-AzuriteProcess([string] $Node, [string] $Main, [string] $LogDir, [string[]] $Extra) {
+    # One Azurite table service on a free loopback port; returns the process and the port once it accepts connections.
+    New-Item -ItemType Directory -Path $LogDir -Force | Out-Null
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $process = Start-Process -FilePath $Node -WorkingDirectory $LogDir -PassThru `
+        -ArgumentList (@($Main, '--tableHost', '127.0.0.1', '--tablePort', $port, '--inMemoryPersistence', '--disableTelemetry', '--silent') + $Extra) `
+        -RedirectStandardOutput (Join-Path $LogDir 'stdout.log') -RedirectStandardError (Join-Path $LogDir 'stderr.log')
     $deadline = [DateTime]::UtcNow.AddSeconds(20)
     while ($true) {
         $client = [System.Net.Sockets.TcpClient]::new()
         try { $client.Connect('127.0.0.1', $port); break } catch { } finally { $client.Dispose() }
         if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
             if (-not $process.HasExited) { Stop-Process -Id $process.Id -Force }
-            throw "Azurite did not start on 127.0.0.1:$port (see $logDir)."
+            throw "Azurite did not start on 127.0.0.1:$port (see $LogDir)."
         }
         Start-Sleep -Milliseconds 100
     }
-    # Azurite's well-known development account (public, documented by Microsoft; not a secret).
-    $env:AIR_TEST_TABLES_CONNECTION = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        "TableEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
-    Write-Host "Azurite $pinned (table service) on 127.0.0.1:$port, pid $($process.Id)" -ForegroundColor DarkGray
-    return $process
+    [pscustomobject]@{ Process = $process; Port = $port }
+}
+
+function New-LoopbackCertificatePem([string] $Dir) {
+    # A self-signed certificate for 127.0.0.1/localhost, valid for this week only, as PEM files for Azurite's --cert/--key.
+    $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+    try {
+        $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=127.0.0.1', $rsa,
+            [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+        $names.AddIpAddress([System.Net.IPAddress]::Loopback)
+        $names.AddDnsName('localhost')
+        $request.CertificateExtensions.Add($names.Build())
+        $cert = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(7))
+        $certFile = Join-Path $Dir 'cert.pem'
+        $keyFile = Join-Path $Dir 'key.pem'
+        Set-Content -Path $certFile -Value $cert.ExportCertificatePem() -NoNewline
+        Set-Content -Path $keyFile -Value $rsa.ExportPkcs8PrivateKeyPem() -NoNewline
+        $cert.Dispose()
+        [pscustomobject]@{ Certificate = $certFile; Key = $keyFile }
+    } finally { $rsa.Dispose() }
 }
 
 function Invoke-Test {
@@ -210,8 +250,8 @@ function Invoke-Test {
         if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
     } finally {
         # Stopped by its own PID, never by name: other test runs on this machine may have their own.
-        if (-not $azurite.HasExited) { Stop-Process -Id $azurite.Id -Force }
-        Remove-Item Env:AIR_TEST_TABLES_CONNECTION -ErrorAction SilentlyContinue
+        foreach ($p in $azurite) { if (-not $p.HasExited) { Stop-Process -Id $p.Id -Force } }
+        Remove-Item Env:AIR_TEST_TABLES_CONNECTION, Env:AIR_TEST_TABLES_OAUTH_ENDPOINT -ErrorAction SilentlyContinue
     }
 
     $passed = $xunit.Passed + $pester.Passed

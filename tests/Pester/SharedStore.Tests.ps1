@@ -80,8 +80,8 @@ Describe 'The shared queue on Azure Table Storage' -Tag 'Tables' {
     }
 
     It '-ActionStoreTableEndpoint signs in to storage with the session''s own credential; where that fails, the error names the endpoint' {
-        # The simulator issues no storage tokens and Azurite takes only keys/SAS here, so this path ends in a clear
-        # StoreUnavailable (or InvalidInput for http) instead of a result; the connection-string path is what the rest proves.
+        # Where storage cannot be reached the first store use ends in a clear StoreUnavailable (or InvalidInput for http).
+        # Token access that works is Worker.Tests.ps1 (every analyst and worker on Azurite in OAuth mode).
         $endpoint = 'https://127.0.0.1:9/devstoreaccount1'
         $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStoreTableEndpoint $endpoint
         (Get-AirConnection).ActionStore | Should -Be "$endpoint (table prefix air)"

@@ -2,6 +2,7 @@
 # Administrator without FullAccess approves a cluster soft delete across 50 mailboxes; the worker, signed in with the
 # tenant's managed identity in its own pwsh, verifies the approval with Graph and runs it. The refusals (approver gone,
 # role removed, proposer, content changed) are xunit tests in tests/AirRemediation.Engine.Tests/Approvals/WorkerTests.cs.
+# Every analyst and worker here reaches the shared queue on Azure Table with its own token (Azurite in OAuth mode).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'AirTestHelpers.psm1') -Force
     Import-Module $env:AIR_MODULE_PATH -Force
@@ -12,16 +13,23 @@ BeforeAll {
     $script:clusterSender = 'billing@contoso-invoices.example'
 
     $script:sim = Start-AirSimulator -ExtraArguments @('--generate', '50,2,50', '--seed', '41', '--device-code-delay-ms', '200')
-    $script:store = Join-Path ([IO.Path]::GetTempPath()) ("air-worker-" + [guid]::NewGuid().ToString('n') + '.db')
+    # The shared store as the team setup has it: Azure Table reached with each identity's own Entra token (Azurite in OAuth
+    # mode on https, started by build.ps1) — no key, no SAS. Each Describe has its own queue (table prefix).
+    $script:oauthStore = $env:AIR_TEST_TABLES_OAUTH_ENDPOINT
+    if (-not $oauthStore) {
+        throw 'Worker.Tests.ps1 needs Azurite in OAuth mode: AIR_TEST_TABLES_OAUTH_ENDPOINT is not set. Run the tests with "dotnet pwsh ./build.ps1 -Task Test", which starts it and sets it.'
+    }
+    $script:store = 'worker' + [guid]::NewGuid().ToString('n').Substring(0, 12)
     $script:endpoints = Get-SimulatorConnectParameters $sim
 
     function script:Connect-App {
-        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStorePath $store
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store
     }
     function script:Connect-User([string] $Upn) {
         $null = Invoke-SimulatorApi $sim '/_simulator/device-code-user' -Method Post -Body @{ user = $Upn }
-        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints -ActionStorePath $store 3>$null
+        $null = Connect-AirService -TenantId $sim.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store 3>$null
         (Get-AirConnection).Identity | Should -Be $Upn
+        (Get-AirConnection).ActionStore | Should -Be "$oauthStore (table prefix $store)"
     }
     function script:Get-MailboxRequests {
         $total = 0
@@ -38,7 +46,7 @@ BeforeAll {
         Invoke-ChildPwsh -Environment @{ IDENTITY_ENDPOINT = $sim.managedIdentityEndpoint; IDENTITY_HEADER = $scenario.managedIdentity.identityHeader } -Script @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$($env:AIR_MODULE_PATH)'
-`$null = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$store'
+`$null = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStoreTableEndpoint '$oauthStore' -ActionStoreTablePrefix '$store'
 Invoke-AirApprovedAction $Arguments -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)|`$(`$_.Summary.Succeeded)" }
 "@
     }
@@ -46,7 +54,6 @@ Invoke-AirApprovedAction $Arguments -Confirm:`$false | ForEach-Object { "result=
 AfterAll {
     Disconnect-AirService
     $sim | Stop-AirSimulator
-    Remove-Item $store -ErrorAction SilentlyContinue
 }
 
 Describe 'A delegated analyst approves, the worker app executes' {
@@ -114,7 +121,7 @@ Describe 'Two continuous workers on one queue, one killed mid-action' {
         # 400 copies of the campaign in 4 mailboxes, 200 ms per call: the cluster takes seconds, long enough for a kill
         # to land in the middle of it; 39 URL blocks besides, for the second worker to drain meanwhile.
         $script:sim2 = Start-AirSimulator -ExtraArguments @('--generate', '4,2,400', '--seed', '43', '--latency-ms', '200', '--device-code-delay-ms', '200')
-        $script:store2 = Join-Path ([IO.Path]::GetTempPath()) ("air-workers-" + [guid]::NewGuid().ToString('n') + '.db')
+        $script:store2 = 'workers' + [guid]::NewGuid().ToString('n').Substring(0, 12)
         $script:endpoints2 = Get-SimulatorConnectParameters $sim2
         $script:urls = 1..39 | ForEach-Object { "campaign-$_.example/login" }
 
@@ -122,7 +129,7 @@ Describe 'Two continuous workers on one queue, one killed mid-action' {
             $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$($env:AIR_MODULE_PATH)'
-`$null = Connect-AirService -TenantId '$($sim2.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim2.authority)' -GraphEndpoint '$($sim2.graph)' -ExchangeEndpoint '$($sim2.exchange)' -ActionStorePath '$store2'
+`$null = Connect-AirService -TenantId '$($sim2.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim2.authority)' -GraphEndpoint '$($sim2.graph)' -ExchangeEndpoint '$($sim2.exchange)' -ActionStoreTableEndpoint '$oauthStore' -ActionStoreTablePrefix '$store2'
 Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)" }
 "@
             $file = Join-Path ([IO.Path]::GetTempPath()) "air-worker-$([guid]::NewGuid().ToString('n')).ps1"
@@ -146,17 +153,16 @@ Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false |
     AfterAll {
         foreach ($p in @($script:workerA, $script:workerB)) { if ($p -and -not $p.HasExited) { $p.Kill($true) } }
         $sim2 | Stop-AirSimulator
-        Remove-Item $store2 -ErrorAction SilentlyContinue
     }
 
     It 'runs each of 40 approved actions exactly once; the killed worker''s cluster is finished by the other, nothing moved twice; SIGTERM stops cleanly' -Skip:$IsWindows {
         $null = Invoke-SimulatorApi $sim2 '/_simulator/device-code-user' -Method Post -Body @{ user = 'megan@contoso.com' }
-        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStorePath $store2 3>$null
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store2 3>$null
         $null = Set-AirApprovalPolicy -ExecutorAppId $app.clientId -Confirm:$false 3>$null
-        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints2 -ActionStorePath $store2
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) @endpoints2 -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store2
         $cluster = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender $clusterSender -Reason 'campaign' -Confirm:$false
         $blocks = foreach ($u in $urls) { New-AirAction -BlockUrl -Url $u -Reason 'campaign' -Confirm:$false }
-        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStorePath $store2 3>$null
+        $null = Connect-AirService -TenantId $sim2.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints2 -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store2 3>$null
         (Approve-AirAction -Id $cluster.Id -Force).State | Should -Be 'Approved'     # approved first: the first worker takes it
         $approved = @($blocks | Approve-AirAction -Force)
         $approved.Count | Should -Be 39
@@ -197,7 +203,7 @@ Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false |
 Describe 'The worker refuses approvals that no longer hold' {
     BeforeAll {
         # A queue of its own on the first tenant; the directory changes after the approvals, as in real life.
-        $script:store = Join-Path ([IO.Path]::GetTempPath()) ("air-refusals-" + [guid]::NewGuid().ToString('n') + '.db')
+        $script:store = 'refusals' + [guid]::NewGuid().ToString('n').Substring(0, 12)
         Connect-User 'megan@contoso.com'
         $null = Set-AirApprovalPolicy -ExecutorAppId $executor -Confirm:$false 3>$null
         function script:Approve-Block([string] $Url, [string] $Approver) {
@@ -235,5 +241,79 @@ Describe 'The worker refuses approvals that no longer hold' {
         Get-Blocked 'deleted-approver.example/x' | Should -Be 0
         Connect-App
         ((Get-AirAction -Id $id).Trail | Where-Object Event -eq 'WorkerRefused').Reason | Should -BeLike '*does not exist in this tenant*'
+    }
+}
+
+Describe 'The worker closes the loop in Defender' {
+    BeforeAll {
+        # Three Defender alerts with a URL proposal each: one to resolve when its action completes, one to leave alone,
+        # one whose proposal is denied as a false positive. Its own tenant and its own token-reached queue.
+        $doc = Get-Content (Join-Path (Split-Path $env:AIR_SIMULATOR_PATH) 'Scenarios/default.json') -Raw | ConvertFrom-Json -AsHashtable
+        $script:resolved = $doc.alerts[0]
+        $script:leftOpen = $resolved.Clone()
+        $leftOpen.id = 'alert-left-open'
+        $leftOpen.evidence = @(@{ '@odata.type' = 'urlEvidence'; verdict = 'malicious'; remediationStatus = 'pendingApproval'; url = 'http://second-wave.contoso-sso.example/login' })
+        $script:falseAlarm = $resolved.Clone()
+        $falseAlarm.id = 'alert-false-alarm'
+        $falseAlarm.evidence = @(@{ '@odata.type' = 'urlEvidence'; verdict = 'suspicious'; remediationStatus = 'pendingApproval'; url = 'https://intranet-sso-test.example/start' })
+        $doc.alerts = @($resolved, $leftOpen, $falseAlarm) + @($doc.alerts | Select-Object -Skip 1)
+        $file = Join-Path ([IO.Path]::GetTempPath()) "air-worker-alerts-$([guid]::NewGuid().ToString('n')).json"
+        $doc | ConvertTo-Json -Depth 30 | Set-Content $file
+        $script:sim3 = Start-AirSimulator -Scenario $file -ExtraArguments @('--device-code-delay-ms', '200')
+        $script:endpoints3 = Get-SimulatorConnectParameters $sim3
+        $script:store3 = 'alerts' + [guid]::NewGuid().ToString('n').Substring(0, 12)
+        function script:Connect-User3([string] $Upn) {
+            $null = Invoke-SimulatorApi $sim3 '/_simulator/device-code-user' -Method Post -Body @{ user = $Upn }
+            $null = Connect-AirService -TenantId $sim3.tenantId -ClientId $public.clientId -UseDeviceCode @endpoints3 -ActionStoreTableEndpoint $oauthStore -ActionStoreTablePrefix $store3 3>$null
+        }
+        Connect-User3 'megan@contoso.com'
+        $null = Set-AirApprovalPolicy -ExecutorAppId $executor -Confirm:$false 3>$null
+        # Alex brings Defender's proposals into the queue (the identity that queues a proposal counts as its proposer);
+        # Megan decides. The mail-cluster evidence needs analyzedEmails, which these delegated grants lack: not queued.
+        Connect-User3 'alex@contoso.com'
+        $null = Get-AirPendingAction -WarningAction SilentlyContinue
+        Connect-User3 'megan@contoso.com'
+        function script:Get-Alert([string] $Id) { (Invoke-SimulatorApi $sim3 '/_simulator/state?messages=false').alerts | Where-Object id -eq $Id }
+        function script:Get-UrlProposal([string] $AlertId) { Get-AirPendingAction -NoSync | Where-Object { $_.Kind -eq 'BlockUrl' -and $_.InvestigationId -eq $AlertId } }
+    }
+    AfterAll {
+        $sim3 | Stop-AirSimulator
+    }
+
+    It 'resolves the alert of a completed proposal with the chosen classification, leaves an unasked one untouched, and marks a denied one a false positive' {
+        (Get-Alert $leftOpen.id).status | Should -Be 'new'
+        $a = Get-UrlProposal $resolved.id
+        $b = Get-UrlProposal $leftOpen.id
+        $c = Get-UrlProposal $falseAlarm.id
+        @($a).Count | Should -Be 1
+        @($b).Count | Should -Be 1
+        @($c).Count | Should -Be 1
+        (Approve-AirAction -Id $a.Id -ResolveAlert -AlertClassification truePositive -AlertDetermination phishing -Force).State | Should -Be 'Approved'
+        (Approve-AirAction -Id $b.Id -Force).State | Should -Be 'Approved'
+        (Deny-AirAction -Id $c.Id -Reason 'our own SSO test page' -MarkFalsePositive).State | Should -Be 'Denied'
+        (Get-Alert $falseAlarm.id).classification | Should -Be 'falsePositive'
+        (Get-Alert $resolved.id).status | Should -Not -Be 'resolved' -Because 'the alert is resolved only once its action has run'
+
+        $w = Invoke-ChildPwsh -Environment @{ IDENTITY_ENDPOINT = $sim3.managedIdentityEndpoint; IDENTITY_HEADER = $scenario.managedIdentity.identityHeader } -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -ManagedIdentity -GraphEndpoint '$($sim3.graph)' -ExchangeEndpoint '$($sim3.exchange)' -ActionStoreTableEndpoint '$oauthStore' -ActionStoreTablePrefix '$store3'
+Invoke-AirApprovedAction -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)" }
+"@
+        $w.ExitCode | Should -Be 0 -Because ($w.Output -join "`n")
+        $w.Output | Should -Contain "result=$($a.Id)|Ran|Completed"
+        $w.Output | Should -Contain "result=$($b.Id)|Ran|Completed"
+
+        $done = Get-Alert $resolved.id
+        $done.status | Should -Be 'resolved'
+        $done.classification | Should -Be 'truePositive'
+        $done.determination | Should -Be 'phishing'
+        $untouched = Get-Alert $leftOpen.id
+        $untouched.status | Should -Be 'new'
+        $untouched.classification | Should -BeIn @($null, '', 'unknown')
+        ($untouched.comments.comment -join "`n") | Should -Match ([regex]::Escape($b.Id)) -Because 'the outcome is still written on the alert as a comment'
+        $state = Invoke-SimulatorApi $sim3 '/_simulator/state?messages=false'
+        $state.tablEntries.value | Should -Contain 'second-wave.contoso-sso.example/login'
+        $state.tablEntries.value | Should -Not -Contain 'intranet-sso-test.example/start'
     }
 }

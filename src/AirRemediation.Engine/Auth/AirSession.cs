@@ -119,7 +119,7 @@ public sealed class AirSession : IDisposable
         {
             if (store is not null) return store;
             if (tableLocation is not null)
-                store = await TableActionStore.OpenAsync(TableOptions(), Tokens.Credential, Clock, ct).ConfigureAwait(false);
+                store = await TableActionStore.OpenAsync(TableOptions(), Tokens.Credential, Clock, ct, handler).ConfigureAwait(false);
             else
                 store = await SqliteActionStore.OpenAsync(StorePath, clock: Clock, cancellationToken: ct).ConfigureAwait(false);
             await BindStoreAsync(ct).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 
 namespace AirRemediation.Engine.Store;
@@ -34,9 +35,14 @@ public sealed partial class TableActionStore : ActionStore
     public static Task<TableActionStore> OpenAsync(TableStoreOptions options, TimeProvider? clock = null, CancellationToken cancellationToken = default) =>
         OpenAsync(options, null, clock, cancellationToken);
 
-    /// <summary>Opens the store at <see cref="TableStoreOptions.Endpoint"/> with a token credential (the session's sign-in).</summary>
+    /// <summary>
+    /// Opens the store at <see cref="TableStoreOptions.Endpoint"/> with a token credential (the session's sign-in). With
+    /// <paramref name="transport"/> (the session's one socket handler) storage is reached like every other service of the
+    /// session: same connection pool, same tracing, and the same certificate rule (chain validation, except a loopback
+    /// emulator's self-signed certificate).
+    /// </summary>
     internal static async Task<TableActionStore> OpenAsync(TableStoreOptions options, TokenCredential? credential, TimeProvider? clock,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, HttpMessageHandler? transport = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         clock ??= TimeProvider.System;
@@ -50,6 +56,7 @@ public sealed partial class TableActionStore : ActionStore
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(200);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(5);
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        if (transport is not null) clientOptions.Transport = new HttpClientTransport(new HttpClient(transport, disposeHandler: false));
 
         var service = CreateService(options, credential, clientOptions);
         var backend = new TableBackend(Redact(service.Uri), service.GetTableClient(options.TablePrefix + "queue"),
@@ -103,7 +110,7 @@ public sealed partial class TableActionStore : ActionStore
         if (options.Endpoint!.Scheme != Uri.UriSchemeHttps)
         {
             throw new AirException(AirErrorKind.InvalidInput,
-                $"The action store endpoint {Redact(options.Endpoint)} must be https: storage accepts a signed-in identity's token only over TLS. For the Azurite emulator use -ActionStoreConnectionString.",
+                $"The action store endpoint {Redact(options.Endpoint)} must be https: storage accepts a signed-in identity's token only over TLS (Azurite too: run it with --oauth basic and a certificate), or use -ActionStoreConnectionString.",
                 Redact(options.Endpoint));
         }
         return new TableServiceClient(options.Endpoint, credential, clientOptions);

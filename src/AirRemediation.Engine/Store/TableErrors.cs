@@ -6,11 +6,20 @@ namespace AirRemediation.Engine.Store;
 /// <summary>Turns Azure Table Storage failures into StoreUnavailable errors that name the endpoint, never a key or SAS.</summary>
 internal static class TableErrors
 {
+    /// <remarks>The Azure SDK's retry policy throws an AggregateException of every attempt's failure when all of them
+    /// failed with an exception (a refused connection, say); that is a store failure when each attempt's was.</remarks>
     public static bool IsStoreFailure(Exception e) =>
         e is RequestFailedException or AuthenticationFailedException or CredentialUnavailableException or HttpRequestException
-            or TaskCanceledException { InnerException: TimeoutException };
+            or TaskCanceledException { InnerException: TimeoutException }
+        || (e is AggregateException { InnerExceptions.Count: > 0 } a && a.InnerExceptions.All(IsStoreFailure));
 
     public static AirException Map(Exception e, string endpoint)
+    {
+        if (e is AggregateException { InnerExceptions.Count: > 0 } attempts) return Map(attempts.InnerExceptions[^1], endpoint, e);
+        return Map(e, endpoint, e);
+    }
+
+    private static AirException Map(Exception e, string endpoint, Exception inner)
     {
         string message;
         int? status = null;
@@ -40,7 +49,7 @@ internal static class TableErrors
                 message = $"The action store at {endpoint} failed ({e.GetType().Name}).";
                 break;
         }
-        return new AirException(AirErrorKind.StoreUnavailable, message, endpoint, e) { HttpStatus = status, ServiceCode = code };
+        return new AirException(AirErrorKind.StoreUnavailable, message, endpoint, inner) { HttpStatus = status, ServiceCode = code };
     }
 
     private static string Code(string? code) => string.IsNullOrEmpty(code) ? "" : ", " + code;

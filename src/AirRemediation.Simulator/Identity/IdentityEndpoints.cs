@@ -192,7 +192,7 @@ public sealed class IdentityEndpoints(TenantState state, TokenService tokens, Se
         var (resource, requested, error) = ParseUserScopes(scope);
         if (error is not null) return error;
         var grants = user.DelegatedScopes.GetValueOrDefault(app.ClientId);
-        var granted0 = resource == Resources.Graph ? grants?.Graph : grants?.Exchange;
+        var granted0 = resource == Resources.Graph ? grants?.Graph : resource == Resources.Exchange ? grants?.Exchange : grants?.Storage;
         if (granted0 is null || granted0.Count == 0) return EntraErrors.ConsentRequired(clock, app.ClientId);
         // User.Read ("Sign in and read user profile") is the permission an app registration carries from the start and
         // that any consent to sign a user in includes, so every delegated Graph token here has it: /me, /organization

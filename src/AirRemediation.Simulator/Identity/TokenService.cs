@@ -14,7 +14,7 @@ public sealed class TokenService(TenantState state, TimeProvider clock, SecretRe
 
     public string IssueAppToken(SimApp app, string resource, string appIdAcr)
     {
-        var roles = resource == Resources.Graph ? app.GraphRoles : app.ExchangeRoles;
+        IReadOnlyCollection<string> roles = resource == Resources.Graph ? app.GraphRoles : resource == Resources.Exchange ? app.ExchangeRoles : [];
         var claims = BaseClaims(resource, app, out _);
         claims["appidacr"] = appIdAcr;
         claims["idtyp"] = "app";
