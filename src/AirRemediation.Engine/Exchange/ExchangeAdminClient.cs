@@ -18,6 +18,12 @@ internal sealed class ExchangeAdminClient
     /// <summary>The routing hint for cmdlets that are not about one mailbox (TABL, accepted domains).</summary>
     public const string SystemMailboxAnchor = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@";
 
+    /// <summary>The service key under which every admin API call of a session shares one cap and one pause (Exchange limits them per tenant).</summary>
+    public const string Service = "exchange-admin-api";
+
+    /// <summary>What Exchange answers, as plain text and not as a 429, when the tenant has too many admin API requests in flight (GreyCorbel/ExoHelper matches it).</summary>
+    internal const string TenantBusyText = "maximum number of concurrent requests per tenant";
+
     private readonly AirSession session;
     private readonly ServiceCaller caller;
     private readonly HttpClient http;
@@ -65,7 +71,7 @@ internal sealed class ExchangeAdminClient
             Func<CancellationToken, Task<Page?>>? check = first && verify is not null
                 ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null, r.Texts) : null
                 : null;
-            var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check).ConfigureAwait(false);
+            var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check, Service).ConfigureAwait(false);
             values.AddRange(page.Values);
             warnings.AddRange(page.Warnings);
             texts.AddRange(page.Texts ?? []);
@@ -165,6 +171,9 @@ internal sealed class ExchangeAdminClient
     /// </summary>
     internal static ServiceCallException ToException(int status, string? body, string? retryAfter, DateTimeOffset now)
     {
+        if (body?.Contains(TenantBusyText, StringComparison.OrdinalIgnoreCase) == true)
+            return new ServiceCallException(FailureKind.TenantBusy, status, "TenantConcurrencyLimit",
+                "Exchange Online answered that the tenant has reached its maximum number of concurrent admin API requests.", null) { RetryAfterRaw = retryAfter };
         string? code = null, message = null, type = null;
         try
         {
