@@ -12,6 +12,8 @@ public sealed class SimulatorStats(TimeProvider clock)
 
     /// <summary>Exchange requests refused because the tenant had too many in flight.</summary>
     public long ExchangeBusy;
+    /// <summary>InvokeCommand nextLinks refused as expired or invalid (replayed, past their lifetime, unknown).</summary>
+    public long ExchangePagingRefused;
     public long ServerErrors;
     public long GatewayTimeouts;
     public long DroppedConnections;
@@ -51,7 +53,7 @@ public sealed class SimulatorStats(TimeProvider clock)
     {
         Mailboxes.Clear();
         Apps.Clear();
-        ExchangeBusy = 0;
+        ExchangeBusy = ExchangePagingRefused = 0;
         TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = 0;
         foreach (var m in state.Mailboxes)
         {
@@ -122,6 +124,7 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["requests"] = Interlocked.Read(ref TotalRequests),
                 ["throttled"] = Interlocked.Read(ref Throttled),
                 ["exchangeBusy"] = Interlocked.Read(ref ExchangeBusy),
+                ["exchangePagingRefused"] = Interlocked.Read(ref ExchangePagingRefused),
                 ["serverErrors"] = Interlocked.Read(ref ServerErrors),
                 ["gatewayTimeouts"] = Interlocked.Read(ref GatewayTimeouts),
                 ["droppedConnections"] = Interlocked.Read(ref DroppedConnections),
