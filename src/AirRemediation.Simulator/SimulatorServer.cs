@@ -162,6 +162,7 @@ public sealed class SimulatorServer : IAsyncDisposable
             AppLimiter = new AppRateLimiter(CurrentLimits, clock),
             Limits = limits,
             LatencyRandom = new Random(options.Seed ^ 0x5EED),
+            ExchangePages = new ExchangePageLinks(clock),
         };
         simRef = sim;
 

@@ -18,6 +18,18 @@ internal sealed class ExchangeAdminClient
     /// <summary>The routing hint for cmdlets that are not about one mailbox (TABL, accepted domains).</summary>
     public const string SystemMailboxAnchor = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@";
 
+    /// <summary>The service key under which every admin API call of a session shares one cap and one pause (Exchange limits them per tenant).</summary>
+    public const string Service = "exchange-admin-api";
+
+    /// <summary>What Exchange answers, as plain text and not as a 429, when the tenant has too many admin API requests in flight (GreyCorbel/ExoHelper matches it).</summary>
+    internal const string TenantBusyText = "maximum number of concurrent requests per tenant";
+
+    /// <summary>What Exchange answers (400, "Invalid Operation", type System.Exception) for a page continuation it no longer honours.</summary>
+    internal const string PaginationRefusedText = "Expired or Invalid pagination request";
+
+    /// <summary>The code of that refusal, and of the error when a listing cannot be finished because of it.</summary>
+    internal const string PaginationRefusedCode = "PaginationExpired";
+
     private readonly AirSession session;
     private readonly ServiceCaller caller;
     private readonly HttpClient http;
@@ -45,17 +57,50 @@ internal sealed class ExchangeAdminClient
     /// tenant's system mailbox. Parameters with a null value are sent as JSON null (Exchange's $null, which clears
     /// a property); switches are sent as true.
     /// </summary>
+    /// <remarks>
+    /// Exchange may refuse a page's <c>@odata.nextLink</c> ("Expired or Invalid pagination request", after 30 minutes
+    /// or on a replay; docs/SIMULATOR.md, open question 19), and a P2 tenant's 10,000 URL block entries take ten pages.
+    /// A read-only cmdlet (<c>Get-*</c>) is then run again from its first page, once, and what it lists is kept once per
+    /// <c>Identity</c>; a cmdlet that changes something is never run again. Either way a second refusal is an error that
+    /// names the cmdlet.
+    /// </remarks>
     public async Task<ExchangeResult> InvokeAsync(string cmdlet, IReadOnlyDictionary<string, object?> parameters, string? mailbox,
         CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
     {
         EnsureConnected(session);
         // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
         AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
-        var body = Body(cmdlet, parameters);
-        var anchor = mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox;
+        var request = new Listing(cmdlet, Body(cmdlet, parameters), mailbox, mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox);
+        var readOnly = IsReadOnly(cmdlet);
+        var (result, refused) = await ReadPagesAsync(request, readOnly, verify, ct).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            if (!readOnly) throw ContinuationRefused(cmdlet, refused, startedOver: false);
+            AirLog.Current.Verbose($"Exchange refused the next page of {cmdlet} (its continuation expired or was already used); listing again from the first page.");
+            (result, refused) = await ReadPagesAsync(request, readOnly, null, ct).ConfigureAwait(false);
+            if (refused is not null) throw ContinuationRefused(cmdlet, refused, startedOver: true);
+        }
+        foreach (var w in result!.Warnings) AirLog.Current.Verbose($"Exchange {cmdlet}: {w}");
+        return result;
+    }
+
+    /// <summary>Cmdlets that only read, and so may be run again to start a listing over.</summary>
+    internal static bool IsReadOnly(string cmdlet) => cmdlet.StartsWith("Get-", StringComparison.OrdinalIgnoreCase);
+
+    private sealed record Listing(string Cmdlet, string Body, string? Mailbox, string Anchor);
+
+    /// <summary>
+    /// Every page of one run of the cmdlet; or, when Exchange refuses the continuation of a page after the first, that
+    /// refusal (the pages read so far are dropped: a listing started over is read whole, as it is then).
+    /// </summary>
+    private async Task<(ExchangeResult? Result, ServiceCallException? Refused)> ReadPagesAsync(Listing request, bool dedupe,
+        Func<CancellationToken, Task<ExchangeResult?>>? verify, CancellationToken ct)
+    {
         var values = new List<JsonObject>();
         var warnings = new List<string>();
         var texts = new List<string>();
+        // A list that changes between pages may show an object on two of them; a listing keeps it once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         Uri? next = invokeUri;
         var first = true;
         while (next is not null)
@@ -65,16 +110,38 @@ internal sealed class ExchangeAdminClient
             Func<CancellationToken, Task<Page?>>? check = first && verify is not null
                 ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null, r.Texts) : null
                 : null;
-            var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check).ConfigureAwait(false);
-            values.AddRange(page.Values);
+            Page page;
+            try
+            {
+                page = await caller.CallAsync(request.Mailbox, t => SendAsync(url, request.Body, request.Anchor, request.Cmdlet, t), ct, check, Service).ConfigureAwait(false);
+            }
+            catch (ServiceCallException e) when (!first && e.Code == PaginationRefusedCode)
+            {
+                return (null, e);
+            }
+            values.AddRange(dedupe ? page.Values.Where(v => IdentityOf(v) is not { } id || seen.Add(id)) : page.Values);
             warnings.AddRange(page.Warnings);
             texts.AddRange(page.Texts ?? []);
             next = page.Next;
             first = false;
         }
-        foreach (var w in warnings) AirLog.Current.Verbose($"Exchange {cmdlet}: {w}");
-        return new ExchangeResult(values, warnings, texts);
+        return (new ExchangeResult(values, warnings, texts), null);
     }
+
+    private static string? IdentityOf(JsonObject o) => o["Identity"] is JsonValue v && v.TryGetValue<string>(out var id) && id.Length > 0 ? id : null;
+
+    /// <summary>
+    /// The error for a listing Exchange would not let us finish: names the cmdlet and what happened, never the link
+    /// (its token is the service's cursor). Transient: the service, not the request, is at fault, and a later try
+    /// may get through; for a write it also says, truly, that the change may have been applied.
+    /// </summary>
+    private static ServiceCallException ContinuationRefused(string cmdlet, ServiceCallException refused, bool startedOver) =>
+        new(FailureKind.Transient, refused.Status, PaginationRefusedCode, startedOver
+            ? $"Exchange Online would not continue the output of {cmdlet}: the continuation of its pages expired or was refused "
+              + "(\"Expired or Invalid pagination request\"), again after the listing was started over from the first page. Try again later."
+            : $"Exchange Online would not continue the output of {cmdlet}: the continuation of its pages expired or was refused "
+              + $"(\"Expired or Invalid pagination request\"). {cmdlet} changes something, so it was not run again to start over: "
+              + "its first page was applied, the rest of its output was not read.");
 
     /// <summary>Refuses a session without an Exchange Online token (before anything is created or sent).</summary>
     public static void EnsureConnected(AirSession session)
@@ -107,7 +174,7 @@ internal sealed class ExchangeAdminClient
 
     private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next, IReadOnlyList<string>? Texts = null);
 
-    private async Task<Page> SendAsync(Uri url, string body, string anchor, CancellationToken ct)
+    private async Task<Page> SendAsync(Uri url, string body, string anchor, string cmdlet, CancellationToken ct)
     {
         var token = await session.GetTokenAsync(ServiceKind.Exchange, ct, ServiceCaller.ForceRefreshRequested).ConfigureAwait(false);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
@@ -123,7 +190,7 @@ internal sealed class ExchangeAdminClient
         if (!response.IsSuccessStatusCode)
         {
             var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
-            throw ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow());
+            throw ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow(), cmdlet);
         }
         return ParsePage(text);
     }
@@ -163,8 +230,27 @@ internal sealed class ExchangeAdminClient
     /// status); only without a known type does the status. The code we report is the type's short name, the message the
     /// cmdlet's own text, never "Invalid Operation" when anything better is there.
     /// </summary>
-    internal static ServiceCallException ToException(int status, string? body, string? retryAfter, DateTimeOffset now)
+    /// <remarks>
+    /// Some answers are known by their text whatever the status: the tenant's concurrency limit (plain text) and a
+    /// refused page continuation (not retried: the same link would be refused again; InvokeAsync starts the listing over).
+    /// A 403 without any text — live, a run of NUL bytes for an app without an Exchange role (graph2otel) — gets an
+    /// explanation naming <paramref name="cmdlet"/> when the caller knows it.
+    /// </remarks>
+    internal static ServiceCallException ToException(int status, string? body, string? retryAfter, DateTimeOffset now, string? cmdlet = null)
     {
+        if (body?.Contains(TenantBusyText, StringComparison.OrdinalIgnoreCase) == true)
+            return new ServiceCallException(FailureKind.TenantBusy, status, "TenantConcurrencyLimit",
+                "Exchange Online answered that the tenant has reached its maximum number of concurrent admin API requests.", null) { RetryAfterRaw = retryAfter };
+        if (body?.Contains(PaginationRefusedText, StringComparison.OrdinalIgnoreCase) == true)
+            return new ServiceCallException(FailureKind.Rejected, status, PaginationRefusedCode,
+                "Exchange Online refused to continue a listing: \"Expired or Invalid pagination request\" (the next page's link expired or was already used).", null);
+        if (status == 403 && IsBlank(body))
+            return new ServiceCallException(FailureKind.Forbidden, status, "AccessDenied", cmdlet is null
+                ? "Exchange Online refused the request (HTTP 403) without a reason: the identity probably lacks an Exchange RBAC role for it. "
+                  + "An app needs Exchange.ManageAsApp and an Entra role Exchange honours (such as Exchange Administrator)."
+                : $"Exchange Online refused {cmdlet} (HTTP 403) without a reason: the identity probably lacks an Exchange RBAC role for {cmdlet}. "
+                  + "An app needs Exchange.ManageAsApp and an Entra role Exchange honours (such as Exchange Administrator, "
+                  + "or Global Reader for cmdlets that only read).", null);
         string? code = null, message = null, type = null;
         try
         {
@@ -212,6 +298,9 @@ internal sealed class ExchangeAdminClient
             or "TaskArgumentException" or "DataValidationException" => FailureKind.Rejected,
         _ => null,
     };
+
+    /// <summary>No text at all: empty, whitespace, or NUL bytes (which IsNullOrWhiteSpace does not count as blank).</summary>
+    private static bool IsBlank(string? body) => body is null || body.All(c => c == '\0' || char.IsWhiteSpace(c));
 
     private static JsonNode? Child(JsonNode? node, string name)
     {

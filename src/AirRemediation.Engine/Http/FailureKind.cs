@@ -15,6 +15,12 @@ internal enum FailureKind
     NotFound,
     /// <summary>The mailbox cannot be reached through REST (or has no mailbox).</summary>
     MailboxNotRestEnabled,
+    /// <summary>
+    /// The service refused the request because too many of the tenant's requests are in flight (Exchange's plain-text
+    /// "maximum number of concurrent requests per tenant", which is not a 429): nothing was applied; back off, with every
+    /// request to that service waiting the same pause, and try again.
+    /// </summary>
+    TenantBusy,
     /// <summary>Any other 4xx: the request itself is wrong; never retried.</summary>
     Rejected,
 }

@@ -6,6 +6,13 @@ public sealed record RetryOptions
     /// <summary>Requests in flight per mailbox; Graph serves at most 4 per app and mailbox and answers the 5th with 429.</summary>
     public int PerMailboxConcurrency { get; init; } = 4;
 
+    /// <summary>
+    /// Exchange admin API requests in flight per session. Exchange limits concurrent admin API requests per tenant (its
+    /// limit is not published; public clients retry its "maximum number of concurrent requests per tenant" answer), so a
+    /// run does not send more than this at once; a busy answer pauses every Exchange request of the session.
+    /// </summary>
+    public int ExchangeConcurrency { get; init; } = 3;
+
     /// <summary>Requests in flight across all mailboxes.</summary>
     public int GlobalConcurrency { get; init; } = 96;
 

@@ -28,7 +28,7 @@ internal sealed class ServiceCallException : Exception
 
     public AirErrorKind ToErrorKind() => Kind switch
     {
-        FailureKind.Throttled => AirErrorKind.Throttled,
+        FailureKind.Throttled or FailureKind.TenantBusy => AirErrorKind.Throttled,
         FailureKind.Transient => AirErrorKind.ServiceError,
         FailureKind.Unauthorized => AirErrorKind.AuthenticationFailed,
         FailureKind.Forbidden => AirErrorKind.AccessDenied,

@@ -61,19 +61,22 @@ internal sealed class ServiceCaller
 
     private MetricsPair metrics => new(totals, RunMetrics.Value);
 
+    /// <param name="service">A service whose requests share one concurrency cap and one pause (Exchange's admin API is
+    /// limited per tenant); null for none.</param>
     public async Task<T> CallAsync<T>(string? mailbox, Func<CancellationToken, Task<T>> call, CancellationToken ct,
-        Func<CancellationToken, Task<T?>>? verify = null) where T : class
+        Func<CancellationToken, Task<T?>>? verify = null, string? service = null) where T : class
     {
         var attempt = 0;
         var transient = 0;
         var throttledFor = TimeSpan.Zero;
         var throttledCount = 0;
         var refreshed = false;
+        var busy = 0;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
             ServiceCallException failure;
-            using (await throttle.EnterAsync(mailbox, ct).ConfigureAwait(false))
+            using (await throttle.EnterAsync(mailbox, ct, service).ConfigureAwait(false))
             {
                 await appRate.WaitAsync(ct).ConfigureAwait(false);
                 HttpAttempt.Current = attempt;
@@ -116,6 +119,19 @@ internal sealed class ServiceCaller
                     {
                         throttle.Pause(mailbox, delay);
                     }
+                    break;
+                }
+                case FailureKind.TenantBusy:
+                {
+                    // Not applied; the tenant has too many requests in flight. Every request to the service waits the same
+                    // backoff (a pause on its shared gate), so the session backs off as a whole instead of each call on its own.
+                    metrics.AddThrottled();
+                    var delay = Backoff(++busy);
+                    throttledFor += delay;
+                    if (throttledFor > options.MaxThrottleWait) throw failure;
+                    AirLog.Current.Verbose($"{failure.Message} Waiting {delay.TotalSeconds:0.0} s before trying again.");
+                    if (service is not null) throttle.PauseService(service, delay);
+                    else await Task.Delay(delay, Clock, ct).ConfigureAwait(false);
                     break;
                 }
                 case FailureKind.Transient:

@@ -12,13 +12,15 @@ namespace AirRemediation.Engine.Http;
 internal sealed class ThrottleRegistry(RetryOptions options, TimeProvider clock, Func<MetricsPair> metrics)
 {
     private readonly ConcurrentDictionary<string, MailboxGate> gates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, MailboxGate> services = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim global = new(options.GlobalConcurrency, options.GlobalConcurrency);
 
     public TimeProvider Clock => clock;
 
-    public async Task<Lease> EnterAsync(string? mailbox, CancellationToken ct)
+    public async Task<Lease> EnterAsync(string? mailbox, CancellationToken ct, string? service = null)
     {
         MailboxGate? gate = null;
+        MailboxGate? serviceGate = null;
         if (mailbox is not null)
         {
             gate = Gate(mailbox);
@@ -26,14 +28,20 @@ internal sealed class ThrottleRegistry(RetryOptions options, TimeProvider clock,
         }
         try
         {
+            if (service is not null)
+            {
+                serviceGate = ServiceGate(service);
+                if (await serviceGate.EnterAsync(ct).ConfigureAwait(false)) metrics().AddThrottleWait();
+            }
             await global.WaitAsync(ct).ConfigureAwait(false);
         }
         catch
         {
+            serviceGate?.Exit();
             gate?.Exit();
             throw;
         }
-        return new Lease(global, gate);
+        return new Lease(global, gate, serviceGate);
     }
 
     public void Pause(string? mailbox, TimeSpan delay)
@@ -41,15 +49,22 @@ internal sealed class ThrottleRegistry(RetryOptions options, TimeProvider clock,
         if (mailbox is not null) Gate(mailbox).PauseUntil(clock.GetUtcNow() + delay);
     }
 
+    /// <summary>Holds back every request to <paramref name="service"/> (all mailboxes) until the pause has passed.</summary>
+    public void PauseService(string service, TimeSpan delay) => ServiceGate(service).PauseUntil(clock.GetUtcNow() + delay);
+
+    /// <summary>A service's share of the tenant: at most <see cref="RetryOptions.ExchangeConcurrency"/> in flight, and one pause for all.</summary>
+    private MailboxGate ServiceGate(string service) => services.GetOrAdd(service, _ => new MailboxGate(options.ExchangeConcurrency, clock));
+
     public int TrackedMailboxes => gates.Count;
 
     private MailboxGate Gate(string mailbox) => gates.GetOrAdd(mailbox, _ => new MailboxGate(options.PerMailboxConcurrency, clock));
 
-    public readonly struct Lease(SemaphoreSlim global, MailboxGate? gate) : IDisposable
+    public readonly struct Lease(SemaphoreSlim global, MailboxGate? gate, MailboxGate? serviceGate) : IDisposable
     {
         public void Dispose()
         {
             global.Release();
+            serviceGate?.Exit();
             gate?.Exit();
         }
     }

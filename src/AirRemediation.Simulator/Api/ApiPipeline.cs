@@ -15,6 +15,9 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
 {
     public SimulatorContext Sim => sim;
 
+    /// <summary>Exchange's answer when the tenant has too many admin API requests in flight (plain text, as ExoHelper matches it).</summary>
+    public const string TenantBusyText = "You have reached the maximum number of concurrent requests per tenant. Please wait and try again.";
+
     public async Task<ApiResponse> ExecuteAsync(ApiRequest req, CancellationToken ct)
     {
         Interlocked.Increment(ref sim.Stats.TotalRequests);
@@ -75,6 +78,19 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         if (stormKeys.Count > 0 && sim.Faults.ActiveStorm(stormKeys) is { } storm)
         {
             return StormResponse(req, principal, mbx, mailboxStats, storm);
+        }
+
+        var exchangeSlot = false;
+        if (route.Kind == RouteKind.Exchange)
+        {
+            if (Interlocked.Increment(ref sim.ExchangeInFlight) > sim.Limits.ExchangeTenantConcurrency)
+            {
+                Interlocked.Decrement(ref sim.ExchangeInFlight);
+                Interlocked.Increment(ref sim.Stats.ExchangeBusy);
+                sim.Stats.CountApp(principal.AppId, true);
+                return ApiResponse.PlainText(sim.Limits.ExchangeConcurrencyStatus, TenantBusyText);
+            }
+            exchangeSlot = true;
         }
 
         MailboxLimiter.Lease? lease = null;
@@ -158,6 +174,7 @@ public sealed class ApiPipeline(SimulatorContext sim, RouteTable routes, string 
         {
             if (mailboxStats is not null) Interlocked.Decrement(ref mailboxStats.CurrentConcurrency);
             lease?.Dispose();
+            if (exchangeSlot) Interlocked.Decrement(ref sim.ExchangeInFlight);
         }
     }
 

@@ -20,4 +20,10 @@ public sealed class SimulatorContext
     public required AppRateLimiter AppLimiter { get; init; }
     public required LimitSettings Limits { get; set; }
     public required Random LatencyRandom { get; init; }
+
+    /// <summary>The InvokeCommand nextLinks handed out and not yet used (each is valid once, for a limited time).</summary>
+    public required Exchange.ExchangePageLinks ExchangePages { get; init; }
+
+    /// <summary>Exchange admin API requests of the tenant in flight now (<see cref="LimitSettings.ExchangeTenantConcurrency"/>).</summary>
+    public int ExchangeInFlight;
 }

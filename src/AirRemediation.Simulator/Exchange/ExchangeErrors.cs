@@ -60,6 +60,22 @@ public static class ExchangeErrors
     public static ApiResponse Unauthorized(string reason) =>
         Create(401, "System.UnauthorizedAccessException", reason);
 
+    /// <summary>What Exchange says, word for word, about a nextLink it no longer honours.</summary>
+    public const string PaginationExpiredText = "Expired or Invalid pagination request. Default Expiry time is 00:30:00";
+
+    /// <summary>
+    /// A refused nextLink, as captured live in Microsoft Q&amp;A 1023619 (the body graph2otel also met): 400, innererror
+    /// only (no details[]), internalexception type System.Exception. The text names 30 minutes whatever the lifetime.
+    /// </summary>
+    public static ApiResponse PaginationExpired() =>
+        Create(400, "System.Exception", PaginationExpiredText, withDetails: false);
+
+    /// <summary>
+    /// The RBAC refusal as graph2otel captured it live for an app with Exchange.ManageAsApp but no directory role: 403
+    /// with a body that is not JSON at all, a run of NUL bytes (FaultSettings.ExchangeForbiddenNulBody turns it on).
+    /// </summary>
+    public static ApiResponse ForbiddenNulBody() => ApiResponse.PlainText(403, new string('\0', 512));
+
     public static ApiResponse Forbidden(string? why = null) =>
         Create(403, "Microsoft.Exchange.Configuration.Tasks.RbacAccessDeniedException",
             why ?? "The user or app is not assigned to any management roles that allow this cmdlet (needs Exchange.ManageAsApp and a directory role, or an Exchange-capable admin role).");

@@ -7,7 +7,8 @@ namespace AirRemediation.Simulator.Exchange;
 /// <summary>
 /// POST /adminapi/{beta|v1.0}/{tenant}/InvokeCommand with {"CmdletInput":{"CmdletName","Parameters"}}, answering
 /// {"@odata.context","adminapi.warnings@odata.type","@adminapi.warnings","value"} like Exchange Online's REST cmdlets.
-/// Pages with Prefer: odata.maxpagesize and @odata.nextLink (clients POST the same body to the nextLink).
+/// Pages with Prefer: odata.maxpagesize and @odata.nextLink (clients POST the same body to the nextLink); each link
+/// is valid once and for a limited time (<see cref="ExchangePageLinks"/>).
 /// </summary>
 public static class InvokeCommandHandler
 {
@@ -150,11 +151,27 @@ public static class InvokeCommandHandler
         {
             return ExchangeErrors.CommandNotFound(name);
         }
-        if (!cmdlet.Allows(ctx.Principal)) return ExchangeErrors.Forbidden();
+        if (!cmdlet.Allows(ctx.Principal))
+        {
+            return ctx.Sim.Faults.Settings.ExchangeForbiddenNulBody ? ExchangeErrors.ForbiddenNulBody() : ExchangeErrors.Forbidden();
+        }
         // Live, a parameter the cmdlet does not have fails binding (AmbiguousParameterSetException, "Invalid cmdlet
         // parameters specified. <Name>", graph2otel); nothing runs.
         var unknown = parameters.Names.Where(n => !cmdlet.Parameters.Contains(n, StringComparer.OrdinalIgnoreCase)).ToList();
         if (unknown.Count > 0) return ExchangeErrors.UnknownParameter(unknown);
+
+        // A continuation is checked before the cmdlet runs: a refused link must not run anything again.
+        var caller = ExchangePageLinks.CallerOf(ctx.Principal);
+        var skip = 0;
+        if (ctx.Request.Query.TryGetValue("$skiptoken", out var token))
+        {
+            if (ctx.Sim.ExchangePages.Redeem(token, caller, name) is not { } offset)
+            {
+                Interlocked.Increment(ref ctx.Sim.Stats.ExchangePagingRefused);
+                return ExchangeErrors.PaginationExpired();
+            }
+            skip = offset;
+        }
 
         var result = cmdlet.Run(ctx, parameters);
         if (result.Error is not null) return result.Error;
@@ -171,11 +188,6 @@ public static class InvokeCommandHandler
                 }
             }
         }
-        var skip = 0;
-        if (ctx.Request.Query.TryGetValue("$skiptoken", out var token) && !SkipToken.TryDecode(token, out skip))
-        {
-            return ExchangeErrors.BadParameter("The skip token is invalid.");
-        }
         var root = $"{ctx.Request.ServiceRoot}/{version}/{tenant}";
         var body = new JsonObject
         {
@@ -188,7 +200,9 @@ public static class InvokeCommandHandler
         };
         if (skip + pageSize < result.Values.Count)
         {
-            body["@odata.nextLink"] = root + "/InvokeCommand?%24skiptoken=" + Uri.EscapeDataString(SkipToken.Encode(skip + pageSize));
+            var lifetime = TimeSpan.FromSeconds(ctx.Sim.Limits.ExchangeNextLinkLifetimeSeconds);
+            var next = ctx.Sim.ExchangePages.Issue(skip + pageSize, caller, name, lifetime);
+            body["@odata.nextLink"] = root + "/InvokeCommand?%24skiptoken=" + Uri.EscapeDataString(next);
         }
         return ApiResponse.Json(200, body);
     }

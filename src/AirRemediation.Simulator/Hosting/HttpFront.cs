@@ -156,6 +156,12 @@ public sealed class HttpFront(
             http.Response.Headers["request-id"] = requestId;
             http.Response.Headers["client-request-id"] = requestId;
         }
+        if (r.Text is not null)
+        {
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            await http.Response.WriteAsync(r.Text, http.RequestAborted).ConfigureAwait(false);
+            return;
+        }
         if (r.Body is null) return;
         http.Response.ContentType = graph && r.Status < 400
             ? "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"

@@ -9,6 +9,11 @@ public sealed class SimulatorStats(TimeProvider clock)
     public ConcurrentDictionary<string, AppStats> Apps { get; } = new(StringComparer.OrdinalIgnoreCase);
     public long TotalRequests;
     public long Throttled;
+
+    /// <summary>Exchange requests refused because the tenant had too many in flight.</summary>
+    public long ExchangeBusy;
+    /// <summary>InvokeCommand nextLinks refused as expired or invalid (replayed, past their lifetime, unknown).</summary>
+    public long ExchangePagingRefused;
     public long ServerErrors;
     public long GatewayTimeouts;
     public long DroppedConnections;
@@ -48,6 +53,7 @@ public sealed class SimulatorStats(TimeProvider clock)
     {
         Mailboxes.Clear();
         Apps.Clear();
+        ExchangeBusy = ExchangePagingRefused = 0;
         TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = 0;
         foreach (var m in state.Mailboxes)
         {
@@ -117,6 +123,8 @@ public sealed class SimulatorStats(TimeProvider clock)
             {
                 ["requests"] = Interlocked.Read(ref TotalRequests),
                 ["throttled"] = Interlocked.Read(ref Throttled),
+                ["exchangeBusy"] = Interlocked.Read(ref ExchangeBusy),
+                ["exchangePagingRefused"] = Interlocked.Read(ref ExchangePagingRefused),
                 ["serverErrors"] = Interlocked.Read(ref ServerErrors),
                 ["gatewayTimeouts"] = Interlocked.Read(ref GatewayTimeouts),
                 ["droppedConnections"] = Interlocked.Read(ref DroppedConnections),

@@ -12,6 +12,11 @@ public sealed class FaultSettings
     /// <summary>Lifetime of newly issued access tokens, overriding the default.</summary>
     public int? TokenLifetimeSeconds { get; set; }
     public List<StormSpec> Storms { get; set; } = [];
+    /// <summary>
+    /// Answer an Exchange RBAC refusal (a cmdlet the identity's roles do not allow) as graph2otel saw it live: 403 with a
+    /// body of NUL bytes instead of the JSON RbacAccessDeniedException error.
+    /// </summary>
+    public bool ExchangeForbiddenNulBody { get; set; }
 
     public FaultSettings Clone() => new()
     {
@@ -20,5 +25,6 @@ public sealed class FaultSettings
         DropConnectionRate = DropConnectionRate,
         TokenLifetimeSeconds = TokenLifetimeSeconds,
         Storms = [.. Storms],
+        ExchangeForbiddenNulBody = ExchangeForbiddenNulBody,
     };
 }

@@ -19,6 +19,23 @@ public sealed class LimitSettings
     public int SecurityRequestsPerMinute { get; set; } = 150;
     /// <summary>Graph says usage keeps counting while throttled; so do we unless turned off.</summary>
     public bool CountThrottledRequests { get; set; } = true;
+    /// <summary>
+    /// Exchange admin API requests in flight per tenant (all apps and users). Above it the request is answered at once
+    /// with the plain-text body public clients retry on (GreyCorbel/ExoHelper Invoke-ExoCommand.ps1): "You have reached the
+    /// maximum number of concurrent requests per tenant. Please wait and try again." — not a 429, no Retry-After. The
+    /// live limit is not published; 3 is a guess on the strict side (docs/SIMULATOR.md, open questions).
+    /// </summary>
+    public int ExchangeTenantConcurrency { get; set; } = 3;
+
+    /// <summary>The HTTP status of that answer; ExoHelper checks the body precisely because it is not a 429. Unknown live: 400 here.</summary>
+    public int ExchangeConcurrencyStatus { get; set; } = 400;
+
+    /// <summary>
+    /// How long an InvokeCommand @odata.nextLink stays usable (each link also works once only). graph2otel saw the live
+    /// answer "Expired or Invalid pagination request. Default Expiry time is 00:30:00".
+    /// </summary>
+    public double ExchangeNextLinkLifetimeSeconds { get; set; } = 1800;
+
     public int LatencyMs { get; set; }
     public int JitterMs { get; set; }
 

@@ -2,6 +2,7 @@ using AirRemediation.Engine.Exchange;
 using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Tests.Harness;
 using AirRemediation.Simulator.Scenario;
+using AirRemediation.Simulator.State;
 using Xunit;
 
 namespace AirRemediation.Engine.Tests.Exchange;
@@ -167,6 +168,61 @@ public sealed class ExchangeAdminClientTests
         Assert.Equal(FailureKind.Forbidden, e.Kind);
         Assert.Equal("RbacAccessDeniedException", e.Code);
         Assert.Contains("management roles", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_page_continuation_is_known_by_its_text_and_not_retried()
+    {
+        // The body as captured live (Microsoft Q&A 1023619): innererror only, type System.Exception, a server stack trace.
+        const string body = "{\"error\":{\"code\":\"BadRequest\",\"message\":\"Invalid Operation\",\"innererror\":{\"message\":\"Invalid Operation\","
+            + "\"type\":\"Microsoft.Exchange.Admin.OData.Core.ODataServiceException\",\"stacktrace\":\"   at Microsoft.Exchange.AdminApi.CommandInvocation.CommandInvocation.InvokeCommand(QueryContext queryContext, CmdletInvokeInputType cmdletInvokeInputType)\","
+            + "\"internalexception\":{\"message\":\"Expired or Invalid pagination request. Default Expiry time is 00:30:00\",\"type\":\"System.Exception\",\"stacktrace\":\"\"}}}}";
+        var e = ExchangeAdminClient.ToException(400, body, null, TestClock.Start, "Get-Mailbox");
+        Assert.Equal(FailureKind.Rejected, e.Kind);
+        Assert.Equal(ExchangeAdminClient.PaginationRefusedCode, e.Code);
+        Assert.Contains("Expired or Invalid pagination request", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // Live (graph2otel): an app with Exchange.ManageAsApp but no directory role is answered 403 with NUL bytes, not JSON.
+    [InlineData("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0")]
+    [InlineData("")]
+    [InlineData(" \r\n")]
+    [InlineData(null)]
+    public void A_403_without_any_text_says_the_identity_probably_lacks_an_Exchange_role_for_the_cmdlet(string? body)
+    {
+        var e = ExchangeAdminClient.ToException(403, body, null, TestClock.Start, "Get-TenantAllowBlockListItems");
+        Assert.Equal(FailureKind.Forbidden, e.Kind);
+        Assert.Equal(403, e.Status);
+        Assert.StartsWith("Exchange Online refused Get-TenantAllowBlockListItems (HTTP 403) without a reason", e.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks an Exchange RBAC role for Get-TenantAllowBlockListItems", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\0", e.Message, StringComparison.Ordinal);
+
+        // Without the cmdlet (a caller that does not know it) the explanation still says what is missing.
+        var generic = ExchangeAdminClient.ToException(403, body, null, TestClock.Start);
+        Assert.Equal(FailureKind.Forbidden, generic.Kind);
+        Assert.StartsWith("Exchange Online refused the request (HTTP 403) without a reason: the identity probably lacks an Exchange RBAC role", generic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_403_of_NUL_bytes_from_the_service_is_explained_naming_the_cmdlet()
+    {
+        // The reader app with Exchange.ManageAsApp and no directory role, on a simulator answering as graph2otel saw live.
+        var doc = ScenarioLoader.ReadFile(SimulatedTenant.ScenarioPath);
+        doc.Apps.Single(a => a.ClientId == SimulatedTenant.ReaderClientId).ExchangePermissions.Add("Exchange.ManageAsApp");
+        await using var s = await SimulatedTenant.StartAsync(o =>
+        {
+            o.Scenario = doc;
+            o.Faults = new FaultSettings { ExchangeForbiddenNulBody = true };
+        });
+        using var session = await SimulatedTenant.ConnectAsync(s, SimulatedTenant.ReaderClientId, SimulatedTenant.ReaderSecret);
+        var caller = SimulatedTenant.Caller(session);
+        var client = new ExchangeAdminClient(session, caller);
+        var e = await Assert.ThrowsAsync<ServiceCallException>(() => client.InvokeAsync("Get-AcceptedDomain", P(), null, default));
+        Assert.Equal(FailureKind.Forbidden, e.Kind);
+        Assert.Contains("refused Get-AcceptedDomain (HTTP 403) without a reason", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, caller.Totals.Requests);
     }
 
     [Fact]
