@@ -10,5 +10,8 @@ internal static class OData
     public static string Date(DateTimeOffset d) => d.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
     /// <summary><c>field eq 'a' or field eq 'b' …</c> for one or more values.</summary>
+    /// <summary><c>field in ('a', 'b')</c>: directory objects only (Outlook's message filter does not take <c>in</c>).</summary>
+    public static string In(string field, IEnumerable<string> values) => $"{field} in ({string.Join(", ", values.Select(Quote))})";
+
     public static string AnyOf(string field, IEnumerable<string> values) => string.Join(" or ", values.Select(v => $"{field} eq {Quote(v)}"));
 }

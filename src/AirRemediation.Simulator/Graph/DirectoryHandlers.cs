@@ -46,6 +46,9 @@ public static class DirectoryHandlers
         ["accountEnabled"] = new(FilterLiteralKind.Boolean, u => u.AccountEnabled),
     };
 
+    /// <summary>Graph limits a directory filter using <c>in</c> to 15 expressions by default (filter-query-parameter page).</summary>
+    public const int MaxDirectoryExpressions = 15;
+
     static readonly HashSet<string> UserKnown = new(StringComparer.OrdinalIgnoreCase) { "givenName", "surname", "jobTitle", "department", "proxyAddresses", "otherMails", "userType", "createdDateTime" };
 
     public static JsonObject UserJson(SimUser u)
@@ -74,10 +77,11 @@ public static class DirectoryHandlers
         IEnumerable<SimUser> users = ctx.State.Users;
         if (q.Filter is not null)
         {
+            Interlocked.Increment(ref ctx.Sim.Stats.UserQueries);
             FilterEvaluator<SimUser> eval;
             try
             {
-                eval = new FilterEvaluator<SimUser>(q.Filter, UserFilter, "microsoft.graph.user", UserKnown);
+                eval = new FilterEvaluator<SimUser>(q.Filter, UserFilter, "microsoft.graph.user", UserKnown, MaxDirectoryExpressions);
             }
             catch (FilterSyntaxException e)
             {

@@ -12,12 +12,39 @@ public sealed class FilterEvaluator<T>
     readonly IReadOnlyDictionary<string, Property> properties;
 
     /// <param name="knownButUnsupported">Real properties of the Graph type that the simulator does not filter on.</param>
-    public FilterEvaluator(FilterNode root, IReadOnlyDictionary<string, Property> properties, string graphType, IReadOnlySet<string> knownButUnsupported)
+    /// <param name="maxExpressions">Where the <c>in</c> operator is served (directory objects), the most expressions a
+    /// filter holding it may have — each listed value and each comparison counts one (Graph's documented default: 15);
+    /// 0 refuses <c>in</c> as an invalid node.</param>
+    public FilterEvaluator(FilterNode root, IReadOnlyDictionary<string, Property> properties, string graphType, IReadOnlySet<string> knownButUnsupported,
+        int maxExpressions = 0)
     {
         this.root = root;
         this.properties = properties;
         Check(root, graphType, knownButUnsupported);
+        if (HasIn(root))
+        {
+            if (maxExpressions == 0) throw new FilterSyntaxException("ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
+            var count = Expressions(root);
+            if (count > maxExpressions)
+                throw new FilterSyntaxException("BadRequest", $"The filter has {count} expressions; at most {maxExpressions} are allowed with the 'in' operator.");
+        }
     }
+
+    static bool HasIn(FilterNode n) => n switch
+    {
+        FilterIn => true,
+        FilterAnd a => HasIn(a.Left) || HasIn(a.Right),
+        FilterOr o => HasIn(o.Left) || HasIn(o.Right),
+        _ => false,
+    };
+
+    static int Expressions(FilterNode n) => n switch
+    {
+        FilterIn i => i.Values.Count,
+        FilterAnd a => Expressions(a.Left) + Expressions(a.Right),
+        FilterOr o => Expressions(o.Left) + Expressions(o.Right),
+        _ => 1,
+    };
 
     void Check(FilterNode n, string graphType, IReadOnlySet<string> known)
     {
@@ -25,6 +52,14 @@ public sealed class FilterEvaluator<T>
         {
             case FilterAnd a: Check(a.Left, graphType, known); Check(a.Right, graphType, known); break;
             case FilterOr o: Check(o.Left, graphType, known); Check(o.Right, graphType, known); break;
+            case FilterIn i:
+                if (!properties.TryGetValue(i.Property, out var ip))
+                {
+                    if (known.Contains(i.Property.Split('/')[0])) throw new FilterSyntaxException("ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
+                    throw new FilterSyntaxException("BadRequest", $"Could not find a property named '{i.Property.Split('/')[0]}' on type '{graphType}'.");
+                }
+                if (ip.Kind != FilterLiteralKind.String) throw new FilterSyntaxException("ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
+                break;
             case FilterCompare c:
                 if (!properties.TryGetValue(c.Property, out var p))
                 {
@@ -70,6 +105,7 @@ public sealed class FilterEvaluator<T>
         FilterAnd a => Eval(a.Left, item) && Eval(a.Right, item),
         FilterOr o => Eval(o.Left, item) || Eval(o.Right, item),
         FilterCompare c => Compare(c, properties[c.Property].Get(item)),
+        FilterIn i => properties[i.Property].Get(item) is string v && i.Values.Contains(v, StringComparer.OrdinalIgnoreCase),
         _ => false,
     };
 

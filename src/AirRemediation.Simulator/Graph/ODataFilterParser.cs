@@ -1,8 +1,8 @@
 namespace AirRemediation.Simulator.Graph;
 
 /// <summary>
-/// The $filter subset the simulator serves: comparisons (eq ne gt ge lt le) of a property path with a literal,
-/// joined by and/or, with parentheses. String literals are single-quoted with '' for a quote; datetimes unquoted.
+/// The $filter subset the simulator serves: comparisons (eq ne gt ge lt le) of a property path with a literal, and
+/// <c>in</c> with a list of strings (accepted only by evaluators that allow it), joined by and/or, with parentheses. String literals are single-quoted with '' for a quote; datetimes unquoted.
 /// Functions, lambdas, not, arithmetic and anything else are refused with Graph's error codes.
 /// </summary>
 public sealed class ODataFilterParser
@@ -127,6 +127,11 @@ public sealed class ODataFilterParser
         index++;
         var op = Peek ?? throw Syntax(text.Length);
         if (op.Kind != "word") throw Syntax(op.Pos);
+        if (op.Value == "in")
+        {
+            index++;
+            return ParseInList(property);
+        }
         if (Unsupported.Contains(op.Value)) throw new FilterSyntaxException("ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
         if (!Comparisons.Contains(op.Value)) throw Syntax(op.Pos);
         index++;
@@ -146,6 +151,25 @@ public sealed class ODataFilterParser
         };
     }
 
+    /// <summary><c>('a', 'b', …)</c> after <c>property in</c>: string literals only, at least one.</summary>
+    FilterIn ParseInList(string property)
+    {
+        if (Peek is not { Kind: "(" }) throw Syntax(Peek?.Pos ?? text.Length);
+        index++;
+        var values = new List<string>();
+        while (true)
+        {
+            var v = Peek ?? throw Syntax(text.Length);
+            if (v.Kind != "string") throw Syntax(v.Pos);
+            values.Add(v.Value);
+            index++;
+            var sep = Peek ?? throw Syntax(text.Length);
+            index++;
+            if (sep.Kind == ")") return new FilterIn(property, values);
+            if (sep.Kind != ",") throw Syntax(sep.Pos);
+        }
+    }
+
     /// <summary>Properties in order of first appearance (for Outlook's $orderby-must-lead-$filter rule).</summary>
     public static List<string> PropertiesInOrder(FilterNode node)
     {
@@ -158,6 +182,9 @@ public sealed class ODataFilterParser
                 case FilterOr o: Walk(o.Left); Walk(o.Right); break;
                 case FilterCompare c:
                     if (!list.Contains(c.Property, StringComparer.OrdinalIgnoreCase)) list.Add(c.Property);
+                    break;
+                case FilterIn i:
+                    if (!list.Contains(i.Property, StringComparer.OrdinalIgnoreCase)) list.Add(i.Property);
                     break;
             }
         }

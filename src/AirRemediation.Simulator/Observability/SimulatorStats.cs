@@ -21,6 +21,9 @@ public sealed class SimulatorStats(TimeProvider clock)
     public long Forbidden;
     /// <summary>Requests refused because a client used an SMTP address (not the UPN or id) as a /users/{key}.</summary>
     public long AddressUsedAsUserKey;
+
+    /// <summary>Directory user searches (<c>GET /users</c> with a <c>$filter</c>), such as address-to-user lookups.</summary>
+    public long UserQueries;
     /// <summary>GET /security/collaboration/analyzedEmails requests answered (pages included).</summary>
     public long AnalyzedEmailsQueries;
     /// <summary>Of those, the ones without a startTime/endTime window (optional in v1.0, but each scans the whole 30 days).</summary>
@@ -54,7 +57,7 @@ public sealed class SimulatorStats(TimeProvider clock)
         Mailboxes.Clear();
         Apps.Clear();
         ExchangeBusy = ExchangePagingRefused = 0;
-        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = 0;
+        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = UserQueries = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = 0;
         foreach (var m in state.Mailboxes)
         {
             lock (m.Gate)
@@ -131,6 +134,7 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["unauthorized"] = Interlocked.Read(ref Unauthorized),
                 ["forbidden"] = Interlocked.Read(ref Forbidden),
                 ["addressUsedAsUserKey"] = Interlocked.Read(ref AddressUsedAsUserKey),
+                ["userQueries"] = Interlocked.Read(ref UserQueries),
                 ["analyzedEmailsQueries"] = Interlocked.Read(ref AnalyzedEmailsQueries),
                 ["analyzedEmailsQueriesWithoutWindow"] = Interlocked.Read(ref AnalyzedEmailsQueriesWithoutWindow),
                 ["moves"] = totalMoves,

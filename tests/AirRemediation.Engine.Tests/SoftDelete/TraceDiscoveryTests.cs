@@ -54,6 +54,8 @@ public sealed class TraceDiscoveryTests
         // Only the three receiving mailboxes were touched: every other mailbox saw no request at all.
         var touched = t.Sim.Stats.Mailboxes.Where(p => Interlocked.Read(ref p.Value.Requests) > 0).Select(p => p.Key).ToList();
         Assert.Equal(Receivers.Length, touched.Count);
+        // The three addresses became user keys in one directory query (mail in (…)), not one query each.
+        Assert.Equal(1, Interlocked.Read(ref t.Sim.Stats.UserQueries));
         var store = await app.GetStoreAsync(default);
         var skipped = await store.GetItemsAsync(run.ActionId, new AirRemediation.Engine.Store.ItemQuery { States = [ItemState.Skipped] }).ToListAsync();
         Assert.Contains(skipped, i => i.Target == "vendor@fabrikam.example" && i.Reason!.Contains("outside this tenant", StringComparison.Ordinal));

@@ -114,6 +114,8 @@ internal sealed partial class SoftDeleteRun : KindRun
                 .Where(m => request.AllMailboxes || request.Mailboxes.Contains(m, StringComparer.OrdinalIgnoreCase)).ToList();
             Run.Counters.SetUnitsTotal(targets.Count + (trace.Skipped.Count > 0 ? 1 : 0));
             if (trace.Skipped.Count > 0) yield return TraceSkippedUnit;
+            // Every address is known now: resolve them to user keys 15 to a request instead of one request per mailbox.
+            await mail.Keys.PrefetchAsync(targets, caller, ct).ConfigureAwait(false);
             foreach (var m in targets) yield return m;
             yield break;
         }
