@@ -30,6 +30,16 @@ BeforeAll {
         @{ '@odata.type' = 'urlEvidence'; verdict = 'malicious'; remediationStatus = 'remediated'; url = 'http://already-done.example/' }
     )
     $doc.alerts = @($first, $second, $third) + @($doc.alerts | Select-Object -Skip 1)
+    # A campaign from a compromised internal account whose subject varies around one phrase, in three of five mailboxes
+    # (those the approver holds FullAccess to, since without an executor the approver's session runs it):
+    # Graph's sender filter misses internal senders and cannot match part of a subject, message trace finds all three.
+    $script:payrollCopies = @{ 'lynne@contoso.com' = 'Action needed: direct deposit update (ref 4471)'; 'megan@contoso.com' = 'Re: direct deposit update'
+                               'adele@contoso.com' = 'Your direct deposit update is pending' }
+    foreach ($user in $payrollCopies.Keys) {
+        $mb = $doc.mailboxes | Where-Object user -eq $user
+        $mb.messages = @($mb.messages) + @(@{ internetMessageId = "<payroll-$($user.Split('@')[0])@contoso.com>"; networkMessageId = [guid]::NewGuid().ToString()
+            subject = $payrollCopies[$user]; from = 'payroll@contoso.com'; receivedDateTime = '2026-11-27T07:00:00Z' })
+    }
     # Adele (no directory role) consents to the module's public client too, so she can sign in and be refused.
     $adele = $doc.users | Where-Object userPrincipalName -eq 'adele@contoso.com'
     $adele.delegatedScopes = @{ $public.clientId = @{ graph = @('Mail.ReadWrite', 'SecurityAlert.Read.All'); exchange = @() } }
@@ -156,6 +166,23 @@ Describe 'Approval' {
         $rule.isEnabled | Should -BeFalse
         (Get-AirAction -Id $url.Id).State | Should -Be 'Completed'
         (Get-AirAction -Id $fwd.Id).ApprovedBy | Should -Be 'alex@contoso.com'
+    }
+
+    It 'a proposed cluster keeps -SubjectMatch and -Discovery: approved, message trace finds every copy from an internal sender' {
+        Connect-App
+        $a = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender 'payroll@contoso.com' -Subject 'direct deposit' -SubjectMatch Contains `
+            -ReceivedAfter ([DateTimeOffset]'2026-11-26T00:00:00Z') -Discovery MessageTrace -Reason 'compromised payroll account' -Confirm:$false
+        $a.State | Should -Be 'Pending'
+        Connect-User 'alex@contoso.com'
+        $summary = Approve-AirAction -Id $a.Id -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+        $summary.State | Should -Be 'Completed'
+        $summary.Succeeded | Should -Be 3
+        $summary.Note | Should -Match '^Discovery: message trace \(.*3 mailboxes to search'
+        foreach ($user in $payrollCopies.Keys) {
+            $copy = (Get-Messages $user) | Where-Object from -eq 'payroll@contoso.com'
+            $copy.folder | Should -Be 'recoverableitemsdeletions' -Because "$user received the campaign"
+            $copy.timesMoved | Should -Be 1
+        }
     }
 
     It 'refuses a user without an approving role' {

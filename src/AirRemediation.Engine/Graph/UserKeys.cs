@@ -57,6 +57,11 @@ internal sealed class UserKeys(GraphServiceClient client)
                 if (Interlocked.Exchange(ref directoryRefused, 1) == 0)
                     AirLog.Current.Warning(DirectoryRefusedWarning);
             }
+            catch (ServiceCallException e)
+            {
+                // Only an optimisation: each address is then looked up on its own, and a failure there is its mailbox's.
+                AirLog.Current.Verbose($"Resolving {chunk.Length} addresses at once failed ({e.Code ?? e.Kind.ToString()}); each is looked up on its own.");
+            }
         }).ConfigureAwait(false);
     }
 

@@ -70,11 +70,18 @@ public sealed class NewAirActionCommand : AirCmdlet
     [ValidateNotNullOrEmpty]
     public string? SenderDomain { get; set; }
 
-    /// <summary>-SoftDeleteCluster: subject (exact).</summary>
+    /// <summary>-SoftDeleteCluster: subject, matched as -SubjectMatch says.</summary>
     [Parameter(ParameterSetName = ClusterMailboxSet)]
     [Parameter(ParameterSetName = ClusterAllSet)]
     [ValidateNotNullOrEmpty]
     public string? Subject { get; set; }
+
+    /// <summary>-SoftDeleteCluster: how -Subject is matched — Exact (default), Contains or StartsWith.</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
+    // Plain strings: the Engine's types load in the module's own load context, out of reach of parameter binding.
+    [ValidateSet("Exact", "Contains", "StartsWith")]
+    public string SubjectMatch { get; set; } = "Exact";
 
     /// <summary>-SoftDeleteCluster: received at or after.</summary>
     [Parameter(ParameterSetName = ClusterMailboxSet)]
@@ -91,6 +98,13 @@ public sealed class NewAirActionCommand : AirCmdlet
     [Parameter(ParameterSetName = ClusterAllSet)]
     [ValidateRange(1, int.MaxValue)]
     public int MaxMessages { get; set; } = 10_000;
+
+    /// <summary>-SoftDeleteCluster: how the run, once approved, finds the mailboxes to search — Auto, MessageTrace or FullScan.
+    /// Part of what is approved: the approver sees it, and it cannot be changed afterwards.</summary>
+    [Parameter(ParameterSetName = ClusterMailboxSet)]
+    [Parameter(ParameterSetName = ClusterAllSet)]
+    [ValidateSet("Auto", "MessageTrace", "FullScan")]
+    public string Discovery { get; set; } = "Auto";
 
     /// <summary>-BlockUrl: the URL entries.</summary>
     [Parameter(ParameterSetName = UrlSet, Mandatory = true)]
@@ -145,12 +159,13 @@ public sealed class NewAirActionCommand : AirCmdlet
         {
             Query = new ClusterQuery
             {
-                Sender = Sender, SenderDomain = SenderDomain, Subject = Subject, ReceivedAfter = ReceivedAfter, ReceivedBefore = ReceivedBefore,
-                InternetMessageIds = InternetMessageId,
+                Sender = Sender, SenderDomain = SenderDomain, Subject = Subject, SubjectMatch = Enum.Parse<SubjectMatch>(SubjectMatch, ignoreCase: true),
+                ReceivedAfter = ReceivedAfter, ReceivedBefore = ReceivedBefore, InternetMessageIds = InternetMessageId,
             },
             Mailboxes = Mailbox,
             AllMailboxes = AllMailboxes,
             MaxMessages = MaxMessages,
+            Discovery = Enum.Parse<ClusterDiscovery>(Discovery, ignoreCase: true),
         },
         UrlSet => new UrlBlockRequest { Urls = Url, ExpiresOn = ExpiresOn, NoExpiration = NoExpiration, Note = Note },
         _ => new ForwardingRequest { Mailboxes = Mailbox, IncludeInternal = IncludeInternal, RemoveRule = RemoveRule },

@@ -103,6 +103,9 @@ internal sealed partial class SoftDeleteRun : KindRun
 
     // ---------------------------------------------------------------- discovery
 
+    /// <summary>Directory lookups of trace recipients in flight at once (each resolves 15 addresses).</summary>
+    private const int ParallelLookups = 8;
+
     /// <summary>The mailboxes to search, streamed: the request's, or every user with a mailbox, page by page.</summary>
     public override async IAsyncEnumerable<string> UnitsAsync([EnumeratorCancellation] CancellationToken ct)
     {
@@ -114,9 +117,21 @@ internal sealed partial class SoftDeleteRun : KindRun
                 .Where(m => request.AllMailboxes || request.Mailboxes.Contains(m, StringComparer.OrdinalIgnoreCase)).ToList();
             Run.Counters.SetUnitsTotal(targets.Count + (trace.Skipped.Count > 0 ? 1 : 0));
             if (trace.Skipped.Count > 0) yield return TraceSkippedUnit;
-            // Every address is known now: resolve them to user keys 15 to a request instead of one request per mailbox.
-            await mail.Keys.PrefetchAsync(targets, caller, ct).ConfigureAwait(false);
-            foreach (var m in targets) yield return m;
+            // Every address is known now: resolve them to user keys 15 to a request instead of one request per mailbox,
+            // several lookups at once, and hand each group of mailboxes on as soon as its own lookup is back.
+            var groups = targets.Chunk(UserKeys.AddressesPerLookup).ToList();
+            using var lookupGate = new SemaphoreSlim(ParallelLookups);
+            var lookups = groups.Select(async g =>
+            {
+                await lookupGate.WaitAsync(ct).ConfigureAwait(false);
+                try { await mail.Keys.PrefetchAsync(g, caller, ct).ConfigureAwait(false); }
+                finally { lookupGate.Release(); }
+            }).ToList();
+            for (var i = 0; i < groups.Count; i++)
+            {
+                await lookups[i].ConfigureAwait(false);
+                foreach (var m in groups[i]) yield return m;
+            }
             yield break;
         }
         if (!request.IsCluster || !request.AllMailboxes)
