@@ -3,7 +3,7 @@ namespace AirRemediation.Engine.Http;
 /// <summary>
 /// The app-wide request rate, found rather than configured: Graph's per-app limit is not advertised, and a run that
 /// overshoots it earns 429s for every mailbox at once. Starts at <see cref="RetryOptions.InitialRate"/>, doubles
-/// every half second until the service first throttles the app (slow start), then cuts to 80% of what was
+/// every half second while at least half of it is used, until the service first throttles the app (slow start), then cuts to 80% of what was
 /// actually achieved and grows by 2% a second (additive increase, multiplicative decrease). Requests are released by
 /// a token bucket holding at most 50 ms of rate, so recovery after a cut never comes as a burst.
 /// </summary>
@@ -88,8 +88,17 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
     private void Grow(double now)
     {
         if (now - lastChange < (slowStart ? 0.5 : 1.0)) return;
-        rate = Math.Min(options.MaxRate, slowStart ? rate * 2 : rate * 1.02);
         lastChange = now;
+        if (slowStart)
+        {
+            // Grow only a rate that is being used (TCP's rule for a window that is not full): while the work cannot yet
+            // fill it (sign-in, the first pages of users), doubling on the clock alone would reach several times the
+            // service's limit unseen, and the first real burst would then overshoot it by all of that at once.
+            Advance((long)(now * 10));
+            var window = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
+            if (slots.Sum() / window < rate * 0.5) return;
+        }
+        rate = Math.Min(options.MaxRate, slowStart ? rate * 2 : rate * 1.02);
     }
 
     private void Advance(long slot)
