@@ -19,6 +19,10 @@ public sealed class LimitSettings
     public int SecurityRequestsPerMinute { get; set; } = 150;
     /// <summary>Graph says usage keeps counting while throttled; so do we unless turned off.</summary>
     public bool CountThrottledRequests { get; set; } = true;
+    /// <summary>Get-MessageTraceV2 queries per tenant in any <see cref="MessageTraceWindowSeconds"/> (Microsoft: 100 in 5 minutes); tests shrink it.</summary>
+    public int MessageTraceQueriesPerWindow { get; set; } = 100;
+    /// <summary>The message trace's sliding window.</summary>
+    public double MessageTraceWindowSeconds { get; set; } = 300;
     public int LatencyMs { get; set; }
     public int JitterMs { get; set; }
 
