@@ -43,10 +43,12 @@ internal sealed class ExchangeAdminClient
     /// Runs one cmdlet and returns every page of its output. <paramref name="mailbox"/> names the mailbox the cmdlet
     /// is about (it becomes <c>X-AnchorMailbox: UPN:&lt;mailbox&gt;</c> and the throttle gate); null routes to the
     /// tenant's system mailbox. Parameters with a null value are sent as JSON null (Exchange's $null, which clears
-    /// a property); switches are sent as true.
+    /// a property); switches are sent as true. <paramref name="untilLimitFrees"/>, when the caller keeps count of its
+    /// use of a cmdlet's own limit (message trace's 100 queries in 5 minutes), says how long until that limit frees: it
+    /// becomes the Retry-After of a ThrottlingException, which Exchange sends without one.
     /// </summary>
     public async Task<ExchangeResult> InvokeAsync(string cmdlet, IReadOnlyDictionary<string, object?> parameters, string? mailbox,
-        CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
+        CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null, Func<TimeSpan>? untilLimitFrees = null)
     {
         EnsureConnected(session);
         // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
@@ -65,7 +67,7 @@ internal sealed class ExchangeAdminClient
             Func<CancellationToken, Task<Page?>>? check = first && verify is not null
                 ? async t => await verify(t).ConfigureAwait(false) is { } r ? new Page(r.Values, r.Warnings, null, r.Texts) : null
                 : null;
-            var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, t), ct, check).ConfigureAwait(false);
+            var page = await caller.CallAsync(mailbox, t => SendAsync(url, body, anchor, untilLimitFrees, t), ct, check).ConfigureAwait(false);
             values.AddRange(page.Values);
             warnings.AddRange(page.Warnings);
             texts.AddRange(page.Texts ?? []);
@@ -107,7 +109,7 @@ internal sealed class ExchangeAdminClient
 
     private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next, IReadOnlyList<string>? Texts = null);
 
-    private async Task<Page> SendAsync(Uri url, string body, string anchor, CancellationToken ct)
+    private async Task<Page> SendAsync(Uri url, string body, string anchor, Func<TimeSpan>? untilLimitFrees, CancellationToken ct)
     {
         var token = await session.GetTokenAsync(ServiceKind.Exchange, ct, ServiceCaller.ForceRefreshRequested).ConfigureAwait(false);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
@@ -123,7 +125,8 @@ internal sealed class ExchangeAdminClient
         if (!response.IsSuccessStatusCode)
         {
             var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
-            throw ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow());
+            var failure = ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow());
+            throw failure is { OwnLimit: true, RetryAfter: null } && untilLimitFrees is not null ? failure.WithRetryAfter(untilLimitFrees()) : failure;
         }
         return ParsePage(text);
     }
@@ -195,6 +198,10 @@ internal sealed class ExchangeAdminClient
         }
         message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
         var classified = ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+        // Exchange's own budgets (message trace: 100 queries in 5 minutes) answer 400 ThrottlingException, without
+        // Retry-After: throttling, to be waited out, but not the app's request rate.
+        if (code == "ThrottlingException")
+            return new ServiceCallException(FailureKind.Throttled, status, code, classified.Message, classified.RetryAfter) { RetryAfterRaw = retryAfter, OwnLimit = true };
         // Only among the "the request was refused" kinds: a 429, 401 or 5xx keeps its retry meaning whatever type it names.
         var refused = classified.Kind is FailureKind.Rejected or FailureKind.NotFound or FailureKind.Forbidden;
         return refused && KindOfType(code) is { } kind && kind != classified.Kind
