@@ -115,6 +115,34 @@ public sealed class MessageTraceTests
     }
 
     [Fact]
+    public async Task The_trace_limit_can_be_shrunk_its_queries_and_refusals_are_counted_and_reset_stats_empties_its_window()
+    {
+        var (s, clock) = await StartAsync();
+        await using (s)
+        {
+            s.SetLimits(new LimitSettings { MessageTraceQueriesPerWindow = 2, MessageTraceWindowSeconds = 60 });
+            using var c = TestTenant.Client(s, await TestTenant.AppTokenAsync(s, TestTenant.ExchangeScope));
+            Assert.Equal(200, (await Trace(s, c, new JsonObject())).Status);
+            Assert.Equal(200, (await Trace(s, c, new JsonObject())).Status);
+            var (status, body) = await Trace(s, c, new JsonObject());
+            Assert.Equal(400, status);
+            Assert.Contains("exceeded the limit of 2 in 1 minutes", ExceptionText(body), StringComparison.Ordinal);
+            Assert.Equal(400, (await Trace(s, c, new JsonObject())).Status);
+            var totals = s.Stats.ToJson(s.State)["totals"]!;
+            Assert.Equal(2, (long)totals["messageTraceQueries"]!);
+            Assert.Equal(2, (long)totals["messageTraceThrottled"]!);
+            clock.Advance(TimeSpan.FromSeconds(60));
+            Assert.Equal(200, (await Trace(s, c, new JsonObject())).Status);
+            Assert.Equal(200, (await Trace(s, c, new JsonObject())).Status);
+            Assert.Equal(400, (await Trace(s, c, new JsonObject())).Status);
+            // reset-stats also empties the trace's window, as it does the mailbox windows.
+            s.ResetStats();
+            Assert.Equal(0, s.Stats.MessageTraceQueries + s.Stats.MessageTraceThrottled);
+            Assert.Equal(200, (await Trace(s, c, new JsonObject())).Status);
+        }
+    }
+
+    [Fact]
     public async Task Subject_filters_follow_SubjectFilterType_and_refuse_other_types()
     {
         var (s, _) = await StartAsync();

@@ -55,7 +55,9 @@ internal sealed class ExchangeAdminClient
     /// Runs one cmdlet and returns every page of its output. <paramref name="mailbox"/> names the mailbox the cmdlet
     /// is about (it becomes <c>X-AnchorMailbox: UPN:&lt;mailbox&gt;</c> and the throttle gate); null routes to the
     /// tenant's system mailbox. Parameters with a null value are sent as JSON null (Exchange's $null, which clears
-    /// a property); switches are sent as true.
+    /// a property); switches are sent as true. <paramref name="untilLimitFrees"/>, when the caller keeps count of its
+    /// use of a cmdlet's own limit (message trace's 100 queries in 5 minutes), says how long until that limit frees: it
+    /// becomes the Retry-After of a ThrottlingException, which Exchange sends without one.
     /// </summary>
     /// <remarks>
     /// Exchange may refuse a page's <c>@odata.nextLink</c> ("Expired or Invalid pagination request", after 30 minutes
@@ -65,12 +67,12 @@ internal sealed class ExchangeAdminClient
     /// names the cmdlet.
     /// </remarks>
     public async Task<ExchangeResult> InvokeAsync(string cmdlet, IReadOnlyDictionary<string, object?> parameters, string? mailbox,
-        CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null)
+        CancellationToken ct, Func<CancellationToken, Task<ExchangeResult?>>? verify = null, Func<TimeSpan>? untilLimitFrees = null)
     {
         EnsureConnected(session);
         // The tracing handler shows only "POST …/InvokeCommand"; say which cmdlet it is (never the parameter values).
         AirLog.Current.Verbose($"Exchange {cmdlet}{(mailbox is null ? "" : " for " + mailbox)} ({string.Join(", ", parameters.Keys)})");
-        var request = new Listing(cmdlet, Body(cmdlet, parameters), mailbox, mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox);
+        var request = new Listing(cmdlet, Body(cmdlet, parameters), mailbox, mailbox is null ? SystemMailboxAnchor + session.TenantId : "UPN:" + mailbox, untilLimitFrees);
         var readOnly = IsReadOnly(cmdlet);
         var (result, refused) = await ReadPagesAsync(request, readOnly, verify, ct).ConfigureAwait(false);
         if (refused is not null)
@@ -87,7 +89,7 @@ internal sealed class ExchangeAdminClient
     /// <summary>Cmdlets that only read, and so may be run again to start a listing over.</summary>
     internal static bool IsReadOnly(string cmdlet) => cmdlet.StartsWith("Get-", StringComparison.OrdinalIgnoreCase);
 
-    private sealed record Listing(string Cmdlet, string Body, string? Mailbox, string Anchor);
+    private sealed record Listing(string Cmdlet, string Body, string? Mailbox, string Anchor, Func<TimeSpan>? UntilLimitFrees);
 
     /// <summary>
     /// Every page of one run of the cmdlet; or, when Exchange refuses the continuation of a page after the first, that
@@ -113,7 +115,7 @@ internal sealed class ExchangeAdminClient
             Page page;
             try
             {
-                page = await caller.CallAsync(request.Mailbox, t => SendAsync(url, request.Body, request.Anchor, request.Cmdlet, t), ct, check, Service).ConfigureAwait(false);
+                page = await caller.CallAsync(request.Mailbox, t => SendAsync(url, request.Body, request.Anchor, request.Cmdlet, request.UntilLimitFrees, t), ct, check, Service).ConfigureAwait(false);
             }
             catch (ServiceCallException e) when (!first && e.Code == PaginationRefusedCode)
             {
@@ -174,7 +176,7 @@ internal sealed class ExchangeAdminClient
 
     private sealed record Page(IReadOnlyList<JsonObject> Values, IReadOnlyList<string> Warnings, Uri? Next, IReadOnlyList<string>? Texts = null);
 
-    private async Task<Page> SendAsync(Uri url, string body, string anchor, string cmdlet, CancellationToken ct)
+    private async Task<Page> SendAsync(Uri url, string body, string anchor, string cmdlet, Func<TimeSpan>? untilLimitFrees, CancellationToken ct)
     {
         var token = await session.GetTokenAsync(ServiceKind.Exchange, ct, ServiceCaller.ForceRefreshRequested).ConfigureAwait(false);
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
@@ -190,7 +192,8 @@ internal sealed class ExchangeAdminClient
         if (!response.IsSuccessStatusCode)
         {
             var retryAfter = response.Headers.TryGetValues("Retry-After", out var ra) ? ra.FirstOrDefault() : null;
-            throw ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow(), cmdlet);
+            var failure = ToException((int)response.StatusCode, text, retryAfter, session.Clock.GetUtcNow(), cmdlet);
+            throw failure is { OwnLimit: true, RetryAfter: null } && untilLimitFrees is not null ? failure.WithRetryAfter(untilLimitFrees()) : failure;
         }
         return ParsePage(text);
     }
@@ -281,6 +284,10 @@ internal sealed class ExchangeAdminClient
         }
         message = string.IsNullOrWhiteSpace(message) ? $"Exchange answered HTTP {status} without an error message." : message.Trim();
         var classified = ServiceErrorClassifier.FromStatus(status, code, SecretRedactor.Redact(message), retryAfter, now);
+        // Exchange's own budgets (message trace: 100 queries in 5 minutes) answer 400 ThrottlingException, without
+        // Retry-After: throttling, to be waited out, but not the app's request rate.
+        if (code == "ThrottlingException")
+            return new ServiceCallException(FailureKind.Throttled, status, code, classified.Message, classified.RetryAfter) { RetryAfterRaw = retryAfter, OwnLimit = true };
         // Only among the "the request was refused" kinds: a 429, 401 or 5xx keeps its retry meaning whatever type it names.
         var refused = classified.Kind is FailureKind.Rejected or FailureKind.NotFound or FailureKind.Forbidden;
         return refused && KindOfType(code) is { } kind && kind != classified.Kind

@@ -23,6 +23,16 @@ internal sealed class ServiceCallException : Exception
     /// <summary>The Retry-After header as received (for the warning when it is unparseable or capped).</summary>
     public string? RetryAfterRaw { get; init; }
 
+    /// <summary>
+    /// A throttle of a limit of the service's own (an Exchange cmdlet's budget, such as message trace's 100 queries in 5
+    /// minutes), not of the app's request rate: it does not slow the app-wide limiter.
+    /// </summary>
+    public bool OwnLimit { get; init; }
+
+    /// <summary>The same failure with a Retry-After the caller worked out (the service sent none).</summary>
+    public ServiceCallException WithRetryAfter(TimeSpan retryAfter) =>
+        new(Kind, Status, Code, Message, retryAfter, InnerException) { RetryAfterRaw = RetryAfterRaw, OwnLimit = OwnLimit };
+
     /// <summary>Whether the request may have taken effect although it failed (5xx, timeout, dropped connection, 429).</summary>
     public bool MayHaveApplied => Kind is FailureKind.Transient or FailureKind.Throttled;
 

@@ -115,6 +115,11 @@ internal sealed class ServiceCaller
                         // its Retry-After (spread by jitter so the waiters do not come back together). The mailbox is fine.
                         await Task.Delay(delay * (1 + 0.5 * Random.Shared.NextDouble()), Clock, ct).ConfigureAwait(false);
                     }
+                    else if (failure.OwnLimit && mailbox is null)
+                    {
+                        // A limit of the service's own (message trace's queries): this request waits until it frees.
+                        await Task.Delay(delay, Clock, ct).ConfigureAwait(false);
+                    }
                     else
                     {
                         throttle.Pause(mailbox, delay);
@@ -160,12 +165,13 @@ internal sealed class ServiceCaller
     /// <summary>
     /// A 429 about the app as a whole rather than one mailbox. Outlook's per-mailbox limits answer ApplicationThrottled
     /// ("Application is over its MailboxConcurrency limit."); anything else, or any 429 on a request without a mailbox,
-    /// is taken as app-wide.
+    /// is taken as app-wide — except a limit of the service's own (<see cref="ServiceCallException.OwnLimit"/>).
     /// </summary>
     private static bool IsAppWide(ServiceCallException failure, string? mailbox) =>
-        mailbox is null
-        || !(string.Equals(failure.Code, "ApplicationThrottled", StringComparison.OrdinalIgnoreCase)
-             || failure.Message.Contains("Mailbox", StringComparison.OrdinalIgnoreCase));
+        !failure.OwnLimit
+        && (mailbox is null
+            || !(string.Equals(failure.Code, "ApplicationThrottled", StringComparison.OrdinalIgnoreCase)
+                 || failure.Message.Contains("Mailbox", StringComparison.OrdinalIgnoreCase)));
 
     private TimeSpan ThrottleDelay(ServiceCallException failure, int count, string? mailbox)
     {

@@ -7,7 +7,7 @@ namespace AirRemediation.Simulator.Exchange;
 /// Get-MessageTraceV2 as Microsoft's cmdlet page describes it: 90 days of data, at most 10 days per query (the last 48
 /// hours without dates), ResultSize 1–5,000 (default 1,000), no paging — the next query continues with
 /// -StartingRecipientAddress and -EndDate taken from the last row, which it includes again — and at most 100 queries in
-/// any 5 minutes per tenant. Rows are every delivered copy in the tenant's mailboxes plus the scenario's extra rows
+/// any 5 minutes per tenant (LimitSettings.MessageTraceQueriesPerWindow / MessageTraceWindowSeconds). Rows are every delivered copy in the tenant's mailboxes plus the scenario's extra rows
 /// (external recipients, mail not delivered), newest first, then by recipient.
 /// </summary>
 public static class MessageTraceCmdlets
@@ -18,23 +18,27 @@ public static class MessageTraceCmdlets
         "Status", "FromIP", "ToIP", "ResultSize", "StartingRecipientAddress",
     ];
 
-    public const int QueriesPerWindow = 100;
-    public static readonly TimeSpan QueryWindow = TimeSpan.FromMinutes(5);
-
     sealed record Row(DateTimeOffset Received, string Sender, string Recipient, string Subject, string Status, string MessageId, string TraceId);
 
     public static CmdletResult GetV2(RouteContext ctx, CmdletParameters p)
     {
         var now = ctx.Clock.GetUtcNow();
+        var limit = ctx.Sim.Limits.MessageTraceQueriesPerWindow;
+        var window = TimeSpan.FromSeconds(ctx.Sim.Limits.MessageTraceWindowSeconds);
         lock (ctx.State.TraceQueries)
         {
             var q = ctx.State.TraceQueries;
-            while (q.Count > 0 && now - q.Peek() >= QueryWindow) q.Dequeue();
-            if (q.Count >= QueriesPerWindow)
+            while (q.Count > 0 && now - q.Peek() >= window) q.Dequeue();
+            if (q.Count >= limit)
+            {
+                // Not counted against the window (whether Exchange counts refused queries is Open question 15).
+                Interlocked.Increment(ref ctx.Sim.Stats.MessageTraceThrottled);
                 return CmdletResult.Fail(ExchangeErrors.Create(400, "Microsoft.Exchange.Management.Tasks.ThrottlingException",
-                    $"The number of message trace requests exceeded the limit of {QueriesPerWindow} in {QueryWindow.TotalMinutes:0} minutes. Try again later."));
+                    $"The number of message trace requests exceeded the limit of {limit} in {window.TotalMinutes:0.##} minutes. Try again later."));
+            }
             q.Enqueue(now);
         }
+        Interlocked.Increment(ref ctx.Sim.Stats.MessageTraceQueries);
         var start = p.Date("StartDate");
         var end = p.Date("EndDate");
         if (p.Has("StartDate") && start is null) return CmdletResult.Fail(ExchangeErrors.BadParameter($"Cannot process argument transformation on parameter 'StartDate'. Cannot convert value \"{p.String("StartDate")}\" to type \"System.DateTime\"."));

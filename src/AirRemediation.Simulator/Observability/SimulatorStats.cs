@@ -28,6 +28,10 @@ public sealed class SimulatorStats(TimeProvider clock)
     public long AnalyzedEmailsQueries;
     /// <summary>Of those, the ones without a startTime/endTime window (optional in v1.0, but each scans the whole 30 days).</summary>
     public long AnalyzedEmailsQueriesWithoutWindow;
+    /// <summary>Get-MessageTraceV2 queries answered (each counts against the trace's 100 in 5 minutes).</summary>
+    public long MessageTraceQueries;
+    /// <summary>Get-MessageTraceV2 queries refused with ThrottlingException (the window was full).</summary>
+    public long MessageTraceThrottled;
 
     public MailboxStats Mailbox(string upn) => Mailboxes.GetOrAdd(upn, _ => new MailboxStats());
 
@@ -57,7 +61,8 @@ public sealed class SimulatorStats(TimeProvider clock)
         Mailboxes.Clear();
         Apps.Clear();
         ExchangeBusy = ExchangePagingRefused = 0;
-        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = UserQueries = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = 0;
+        TotalRequests = Throttled = ServerErrors = GatewayTimeouts = DroppedConnections = Unauthorized = Forbidden = AddressUsedAsUserKey = UserQueries = AnalyzedEmailsQueries = AnalyzedEmailsQueriesWithoutWindow = MessageTraceQueries = MessageTraceThrottled = 0;
+        lock (state.TraceQueries) state.TraceQueries.Clear();
         foreach (var m in state.Mailboxes)
         {
             lock (m.Gate)
@@ -137,6 +142,8 @@ public sealed class SimulatorStats(TimeProvider clock)
                 ["userQueries"] = Interlocked.Read(ref UserQueries),
                 ["analyzedEmailsQueries"] = Interlocked.Read(ref AnalyzedEmailsQueries),
                 ["analyzedEmailsQueriesWithoutWindow"] = Interlocked.Read(ref AnalyzedEmailsQueriesWithoutWindow),
+                ["messageTraceQueries"] = Interlocked.Read(ref MessageTraceQueries),
+                ["messageTraceThrottled"] = Interlocked.Read(ref MessageTraceThrottled),
                 ["moves"] = totalMoves,
                 // Mailbox requests being served at this moment (a test proves a stopped client left nothing running).
                 ["inFlight"] = Mailboxes.ToArray().Sum(p => Volatile.Read(ref p.Value.CurrentConcurrency)),

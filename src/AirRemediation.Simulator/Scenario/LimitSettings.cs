@@ -36,6 +36,10 @@ public sealed class LimitSettings
     /// </summary>
     public double ExchangeNextLinkLifetimeSeconds { get; set; } = 1800;
 
+    /// <summary>Get-MessageTraceV2 queries per tenant in any <see cref="MessageTraceWindowSeconds"/> (Microsoft: 100 in 5 minutes); tests shrink it.</summary>
+    public int MessageTraceQueriesPerWindow { get; set; } = 100;
+    /// <summary>The message trace's sliding window.</summary>
+    public double MessageTraceWindowSeconds { get; set; } = 300;
     public int LatencyMs { get; set; }
     public int JitterMs { get; set; }
 

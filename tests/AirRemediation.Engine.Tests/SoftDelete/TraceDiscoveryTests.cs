@@ -1,4 +1,6 @@
+using System.Globalization;
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Kinds;
 using AirRemediation.Engine.Kinds.SoftDelete;
@@ -108,5 +110,32 @@ public sealed class TraceDiscoveryTests
 
         Assert.Equal(3, run.Succeeded);
         Assert.StartsWith(discovery == ClusterDiscovery.MessageTrace ? "Discovery: message trace" : "Discovery: full scan", run.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_window_older_than_ninety_days_is_scanned_under_Auto_saying_why_and_refused_under_MessageTrace_naming_the_window()
+    {
+        await using var t = await StartAsync();
+        var app = await t.AppAsync();
+        var after = DateTimeOffset.UtcNow.AddDays(-100);
+        var log = new CapturingLog();
+
+        RunSummary run;
+        using (AirLog.Use(log)) run = await Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.Auto, after), null, RunSink.None, default);
+
+        // Auto: the full scan, and the note (in the summary and in -Verbose) says which way and why, naming the window.
+        Assert.Equal(3, run.Succeeded);
+        Assert.StartsWith("Discovery: full scan (-ReceivedAfter (" + after.ToString("u", CultureInfo.InvariantCulture) + ") is 100 days ago", run.Note, StringComparison.Ordinal);
+        Assert.Contains("message trace keeps 90 days", run.Note, StringComparison.Ordinal);
+        Assert.Contains(log.Lines, l => l.Level == "verbose" && l.Message == run.Note);
+        Assert.Equal(0, t.Sim.Stats.MessageTraceQueries);
+
+        // MessageTrace, asked for by name: refused before anything is created or searched, naming the window and the limit.
+        var requests = Interlocked.Read(ref t.Sim.Stats.TotalRequests);
+        var e = await Assert.ThrowsAsync<AirException>(() => Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.MessageTrace, after), null, RunSink.None, default));
+        Assert.Equal(AirErrorKind.InvalidInput, e.Kind);
+        Assert.StartsWith("-Discovery MessageTrace cannot be used: -ReceivedAfter (" + after.ToString("u", CultureInfo.InvariantCulture) + ") is 100 days ago", e.Message, StringComparison.Ordinal);
+        Assert.Contains("message trace keeps 90 days", e.Message, StringComparison.Ordinal);
+        Assert.Equal(requests, Interlocked.Read(ref t.Sim.Stats.TotalRequests));
     }
 }

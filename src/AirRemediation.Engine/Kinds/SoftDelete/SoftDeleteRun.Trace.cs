@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using AirRemediation.Engine.Actions;
+using AirRemediation.Engine.Diagnostics;
 using AirRemediation.Engine.Execution;
 using AirRemediation.Engine.Graph;
 using AirRemediation.Engine.Http;
@@ -9,6 +10,45 @@ namespace AirRemediation.Engine.Kinds.SoftDelete;
 /// <summary>Targeted discovery: each mailbox message trace named is searched by the internet message ids it received.</summary>
 internal sealed partial class SoftDeleteRun
 {
+    /// <summary>The pseudo-unit under which trace rows that are not searched are reported.</summary>
+    private const string TraceSkippedUnit = "|message-trace";
+
+    private TracePlan? trace;
+    private string? discoveryNote;
+
+    /// <summary>
+    /// Chooses the discovery and, for message trace, runs it: true when the trace found the mailboxes to search, false for
+    /// the full scan. Either way the note (summary and -Verbose) says which and why. -Discovery MessageTrace that cannot
+    /// be served, or whose trace fails, is an error before anything is journaled; Auto falls back to the full scan.
+    /// </summary>
+    private async Task<bool> TraceAsync(SoftDeleteRequest request, ClusterQuery q, CancellationToken ct)
+    {
+        var why = TraceDiscovery.WhyNot(Run.Session, q, Run.Clock.GetUtcNow());
+        if (request.Discovery == ClusterDiscovery.MessageTrace && why is not null)
+            throw new AirException(AirErrorKind.InvalidInput, $"-Discovery MessageTrace cannot be used: {why}. Use -Discovery Auto or FullScan.");
+        if (request.Discovery != ClusterDiscovery.FullScan && why is null)
+        {
+            try
+            {
+                trace = await TraceDiscovery.For(Run.Session, caller).RunAsync(q, Run.Clock.GetUtcNow(), ct).ConfigureAwait(false);
+                discoveryNote = $"Discovery: message trace ({trace.Rows} rows in {trace.Queries} queries; {trace.IdsByMailbox.Count} mailboxes to search, {trace.Skipped.Count} recipients skipped).";
+                AirLog.Current.Verbose(discoveryNote);
+                return true;
+            }
+            catch (ServiceCallException e) when (request.Discovery == ClusterDiscovery.Auto)
+            {
+                why = $"message trace failed: {e.Message}";
+            }
+            catch (ServiceCallException e)
+            {
+                throw new AirException(e.ToErrorKind(), $"Message trace (Get-MessageTraceV2) failed: {e.Message}") { HttpStatus = e.Status, ServiceCode = e.Code };
+            }
+        }
+        discoveryNote = request.Discovery == ClusterDiscovery.FullScan ? "Discovery: full scan (as asked)." : $"Discovery: full scan ({why}).";
+        AirLog.Current.Verbose(discoveryNote);
+        return false;
+    }
+
     private async IAsyncEnumerable<Finding> TraceFindingsAsync(string mailbox, ClusterQuery query, [EnumeratorCancellation] CancellationToken ct)
     {
         if (mailbox == TraceSkippedUnit)

@@ -43,36 +43,19 @@ internal sealed partial class SoftDeleteRun : KindRun
     }
 
     /// <summary>
-    /// A cluster from an internal sender alone cannot be narrowed on the server (Graph's sender filter misses internal
-    /// senders, so the sender is matched here): refused before anything is journaled, naming what to add.
+    /// Before anything is journaled: how a cluster is found (message trace or the full scan, <see cref="TraceAsync"/>).
+    /// For the full scan, a cluster from an internal sender alone cannot be narrowed on the server (Graph's sender filter
+    /// misses internal senders, so the sender is matched here): refused, naming what to add.
     /// </summary>
     public override async Task PrepareAsync(CancellationToken ct)
     {
         if (request?.Query is not { } q) return;
-        var domains = Run.Session.Principal.TenantDomains;
-        var why = TraceDiscovery.WhyNot(Run.Session, q, Run.Clock.GetUtcNow());
-        if (request.Discovery == ClusterDiscovery.MessageTrace && why is not null)
-            throw new AirException(AirErrorKind.InvalidInput, $"-Discovery MessageTrace cannot be used: {why}. Use -Discovery Auto or FullScan.");
-        if (request.Discovery != ClusterDiscovery.FullScan && why is null)
-        {
-            trace = await TraceDiscovery.For(Run.Session, caller).RunAsync(q, Run.Clock.GetUtcNow(), ct).ConfigureAwait(false);
-            discoveryNote = $"Discovery: message trace ({trace.Rows} rows in {trace.Queries} queries; {trace.IdsByMailbox.Count} mailboxes to search, {trace.Skipped.Count} recipients skipped).";
-            AirLog.Current.Verbose(discoveryNote);
-            return;
-        }
-        discoveryNote = request.Discovery == ClusterDiscovery.FullScan ? "Discovery: full scan (as asked)." : $"Discovery: full scan ({why}).";
-        AirLog.Current.Verbose(discoveryNote);
-        if (q.ServerFilter(domains) is null)
+        if (await TraceAsync(request, q, ct).ConfigureAwait(false)) return;
+        if (q.ServerFilter(Run.Session.Principal.TenantDomains) is null)
             throw new AirException(AirErrorKind.InvalidInput,
                 $"-Sender {q.Sender} is in this tenant's own domain, and Graph's sender filter does not find internal senders: alone it would read every message of every mailbox. Add -Subject or -ReceivedAfter (or another condition) to narrow the search; the sender is then matched exactly on each message.",
                 q.Sender);
     }
-
-    private TracePlan? trace;
-    private string? discoveryNote;
-
-    /// <summary>The pseudo-unit under which trace rows that are not searched are reported.</summary>
-    private const string TraceSkippedUnit = "|message-trace";
 
     public override int UnitParallelism => Run.Options.MailboxParallelism;
     public override bool StopDiscovery => limitReached;

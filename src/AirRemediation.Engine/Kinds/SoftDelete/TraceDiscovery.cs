@@ -27,22 +27,34 @@ internal sealed record TraceSkip(string Recipient, string MessageId, string Reas
 /// last row (the cmdlet does not page; the continuation repeats that row, so rows are deduplicated by recipient and
 /// message id). Delivered rows to the tenant's own domains become mailboxes to search; the others are reported.
 /// </summary>
-internal sealed class TraceDiscovery(ExchangeAdminClient exchange, IReadOnlyCollection<string> tenantDomains)
+/// <remarks>
+/// The trace allows 100 queries per tenant in any 5 minutes and refuses the next with a ThrottlingException that names
+/// no Retry-After. This discovery counts its own queries: when refused, it waits until its oldest query of the last 5
+/// minutes leaves the window (the whole window when it has none there: the other queries are not its own) — one retry
+/// per chance of a free slot, not a poll — within the retry options' MaxThrottleWait.
+/// </remarks>
+internal sealed class TraceDiscovery(ExchangeAdminClient exchange, IReadOnlyCollection<string> tenantDomains, TimeProvider clock)
 {
     public const int MaxRows = 5000;
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(10);
     public static readonly TimeSpan Retention = TimeSpan.FromDays(90);
+    /// <summary>The trace's own limit is counted over this sliding window (Get-MessageTraceV2: 100 queries in 5 minutes).</summary>
+    public static readonly TimeSpan QueryWindow = TimeSpan.FromMinutes(5);
+
+    // When each of this discovery's queries was answered (at or after the service counted it), oldest first.
+    private readonly Queue<DateTimeOffset> answered = new();
 
     /// <summary>The discovery for a session: its Exchange connection and the tenant's verified domains (what is internal).</summary>
     public static TraceDiscovery For(AirSession session, Http.ServiceCaller caller) =>
-        new(new ExchangeAdminClient(session, caller), session.Principal.TenantDomains);
+        new(new ExchangeAdminClient(session, caller), session.Principal.TenantDomains, session.Clock);
 
     /// <summary>Why message trace cannot serve <paramref name="q"/> in this session; null when it can.</summary>
     public static string? WhyNot(AirSession session, ClusterQuery q, DateTimeOffset now)
     {
         if (session.ExchangeClaims is null) return "the session has no Exchange Online token";
         if (q.ReceivedAfter is not { } after) return "the cluster has no -ReceivedAfter, so its window is unknown";
-        if (after < now - Retention) return "-ReceivedAfter is more than 90 days ago, beyond message trace's retention";
+        if (after < now - Retention)
+            return $"-ReceivedAfter ({after:u}) is {(now - after).TotalDays:0} days ago; message trace keeps 90 days (back to {now - Retention:u})";
         if (q.Sender is null && q.Subject is null && q.InternetMessageIds.Count == 0)
             return "message trace needs -Sender, -Subject or -InternetMessageId (it cannot filter by sender domain alone)";
         return null;
@@ -78,7 +90,8 @@ internal sealed class TraceDiscovery(ExchangeAdminClient exchange, IReadOnlyColl
                 }
                 if (q.InternetMessageIds.Count > 0) parameters["MessageId"] = q.InternetMessageIds;
                 if (startingRecipient is not null) parameters["StartingRecipientAddress"] = startingRecipient;
-                var page = await exchange.InvokeAsync("Get-MessageTraceV2", parameters, null, ct).ConfigureAwait(false);
+                var page = await exchange.InvokeAsync("Get-MessageTraceV2", parameters, null, ct, untilLimitFrees: UntilWindowFrees).ConfigureAwait(false);
+                answered.Enqueue(clock.GetUtcNow());
                 queries++;
                 rows += page.Values.Count;
                 foreach (var row in page.Values)
@@ -108,5 +121,13 @@ internal sealed class TraceDiscovery(ExchangeAdminClient exchange, IReadOnlyColl
             }
         }
         return new TracePlan(ids, skipped, queries, rows);
+    }
+
+    /// <summary>How long until this discovery's oldest query of the window leaves it (the whole window when none is in it).</summary>
+    private TimeSpan UntilWindowFrees()
+    {
+        var now = clock.GetUtcNow();
+        while (answered.Count > 0 && now - answered.Peek() >= QueryWindow) answered.Dequeue();
+        return answered.Count == 0 ? QueryWindow : answered.Peek() + QueryWindow - now;
     }
 }
