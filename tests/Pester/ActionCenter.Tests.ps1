@@ -38,7 +38,7 @@ BeforeAll {
     foreach ($user in $payrollCopies.Keys) {
         $mb = $doc.mailboxes | Where-Object user -eq $user
         $mb.messages = @($mb.messages) + @(@{ internetMessageId = "<payroll-$($user.Split('@')[0])@contoso.com>"; networkMessageId = [guid]::NewGuid().ToString()
-            subject = $payrollCopies[$user]; from = 'payroll@contoso.com'; receivedDateTime = '2026-11-27T07:00:00Z' })
+            subject = $payrollCopies[$user]; from = 'payroll@contoso.com'; receivedDateTime = [DateTime]::UtcNow.Date.AddDays(-8).AddHours(7).ToString('yyyy-MM-ddTHH:mm:ssZ') })
     }
     # Adele (no directory role) consents to the module's public client too, so she can sign in and be refused.
     $adele = $doc.users | Where-Object userPrincipalName -eq 'adele@contoso.com'
@@ -171,7 +171,7 @@ Describe 'Approval' {
     It 'a proposed cluster keeps -SubjectMatch and -Discovery: approved, message trace finds every copy from an internal sender' {
         Connect-App
         $a = New-AirAction -SoftDeleteCluster -AllMailboxes -Sender 'payroll@contoso.com' -Subject 'direct deposit' -SubjectMatch Contains `
-            -ReceivedAfter ([DateTimeOffset]'2026-11-26T00:00:00Z') -Discovery MessageTrace -Reason 'compromised payroll account' -Confirm:$false
+            -ReceivedAfter ([DateTimeOffset]::UtcNow.AddDays(-9)) -Discovery MessageTrace -Reason 'compromised payroll account' -Confirm:$false
         $a.State | Should -Be 'Pending'
         Connect-User 'alex@contoso.com'
         $summary = Approve-AirAction -Id $a.Id -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }

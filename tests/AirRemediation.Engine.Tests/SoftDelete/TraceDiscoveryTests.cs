@@ -19,7 +19,8 @@ public sealed class TraceDiscoveryTests
 {
     private const string Sender = "payroll@tailspin-hr.example";
     private const string Subject = "Updated direct deposit form";
-    private static readonly DateTimeOffset Sent = new(2026, 11, 27, 6, 30, 0, TimeSpan.Zero);
+    // Relative to today: message trace reaches back 90 days from the real clock, so a fixed date would age out of it.
+    private static readonly DateTimeOffset Sent = new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero).AddDays(-8).AddHours(6.5);
     private static readonly string[] Receivers = ["adele@contoso.com", "lynne@contoso.com", "megan@contoso.com"];
 
     private static Task<ApprovalTenant> StartAsync() => ApprovalTenant.StartAsync(doc =>
