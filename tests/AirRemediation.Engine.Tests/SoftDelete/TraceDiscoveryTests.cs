@@ -139,4 +139,36 @@ public sealed class TraceDiscoveryTests
         Assert.Contains("message trace keeps 90 days", e.Message, StringComparison.Ordinal);
         Assert.Equal(requests, Interlocked.Read(ref t.Sim.Stats.TotalRequests));
     }
+
+    [Fact]
+    public async Task A_resumed_run_searches_only_the_mailboxes_whose_copies_the_journal_does_not_yet_account_for()
+    {
+        await using var t = await StartAsync();
+        var app = await t.AppAsync();
+        // Ctrl+C as soon as the first copy is reported moved.
+        using var stop = new CancellationTokenSource();
+        var moved = new List<string>();
+        var stopped = await Remediation.RunAsync(app, Cluster(app, ClusterDiscovery.Auto, Sent.AddDays(-15)), null,
+            new RunSink(o => { if (o is MessageResult { Outcome: ItemState.Done } r) { lock (moved) moved.Add(r.Mailbox); stop.Cancel(); } }, _ => { }), stop.Token);
+        Assert.Equal(ActionState.Cancelled, stopped.State);
+        Assert.NotEmpty(moved);
+        t.Sim.ResetStats();
+
+        var resumed = await Remediation.ResumeAsync(app, stopped.ActionId, RunSink.None, default);
+
+        Assert.Equal(ActionState.Completed, resumed.State);
+        Assert.Equal(3, resumed.Succeeded);
+        Assert.Equal(2, resumed.Skipped);
+        // The mailboxes whose copy was already moved before the stop saw no request at all on resume.
+        foreach (var m in moved)
+            Assert.Equal(0, t.Sim.Stats.Mailboxes.TryGetValue(m, out var st) ? Interlocked.Read(ref st.Requests) : 0);
+        // Resetting the stats zeroed the simulator's move counts: the resume moved exactly the copies not moved before.
+        var movedOnResume = 0;
+        foreach (var r in Receivers)
+        {
+            var mbx = t.Sim.State.FindUser(r)!.Mailbox!;
+            lock (mbx.Gate) movedOnResume += mbx.Messages.Single(x => x.InternetMessageId == "<dd-form@tailspin-hr.example>").TimesMoved;
+        }
+        Assert.Equal(Receivers.Length - moved.Count, movedOnResume);
+    }
 }

@@ -58,7 +58,8 @@ internal sealed partial class SoftDeleteRun
                     new MessageItemData(skip.Recipient, null, skip.MessageId, null, null, null).ToJson(), ItemState.Skipped, skip.Reason);
             yield break;
         }
-        var ids = trace!.IdsByMailbox[mailbox];
+        var ids = trace!.IdsByMailbox[mailbox].Where(id => !accounted.ContainsKey(mailbox + "|" + id)).ToList();
+        if (ids.Count == 0) yield break;
         var (found, matched, failure) = await FindByIdsAsync(mailbox, ids, query, ct).ConfigureAwait(false);
         foreach (var f in failure is null ? found : [.. found, failure]) yield return f;
         if (failure is not null) yield break;
