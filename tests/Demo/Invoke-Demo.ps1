@@ -104,6 +104,14 @@ try {
     Show-Step 'Soft deleting directly, with -WhatIf first: it lists per mailbox what would go, and changes nothing'
     Invoke-AirSoftDelete -Mailbox 'adele@contoso.com' -Subject "Re: O'Brien contract" -WhatIf
 
+    Show-Step 'A cluster across all mailboxes, found through message trace: only the mailboxes that received it are searched'
+    # Adele's account was phished and sent "Lunch on Friday?" around: an internal sender (Graph's sender filter misses
+    # those) and a subject matched by its start. -Discovery Auto asks Get-MessageTraceV2 who got it first.
+    $cluster = Invoke-AirSoftDelete -AllMailboxes -Sender 'adele@contoso.com' -Subject 'Lunch on' -SubjectMatch StartsWith `
+        -ReceivedAfter ([DateTimeOffset]'2026-11-20T00:00:00Z') -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
+    $cluster | Show
+    Write-Host "   $($cluster.Note)"
+
     Show-Step 'The queue and history (Get-AirAction)'
     Get-AirAction | Show
 
