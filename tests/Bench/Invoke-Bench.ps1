@@ -75,6 +75,11 @@ $Body
     $result | Add-Member -NotePropertyName requests -NotePropertyValue $stats.totals.requests
     $result | Add-Member -NotePropertyName throttled -NotePropertyValue $stats.totals.throttled
     $result | Add-Member -NotePropertyName name -NotePropertyValue $Name
+    # What the tenant says happened, not what the contender reports: the messages moved, and any moved twice.
+    $moved = @($stats.messages | Where-Object { $_.timesMoved -gt 0 })
+    $result | Add-Member -NotePropertyName movedInTenant -NotePropertyValue $moved.Count
+    $result | Add-Member -NotePropertyName movedTwice -NotePropertyValue @($moved | Where-Object { $_.timesMoved -gt 1 }).Count
+    $result | Add-Member -NotePropertyName movedKeys -NotePropertyValue @($moved | ForEach-Object { "$($_.mailbox)|$($_.internetMessageId)|$($_.immutableId)" } | Sort-Object)
     $result
 }
 
@@ -208,12 +213,16 @@ if (-not $SkipWide) {
     # targeted discovery one search per receiving mailbox and one move per message (its trace queries go to Exchange).
     $scanFloor = ([Math]::Ceiling($WideMailboxes / 999) + $WideMailboxes + $WideCluster) / $AppRate
     $traceFloor = (2 * $WideCluster) / $AppRate
+    # Both strategies must have moved exactly the same messages, each once, as the simulator's state shows them.
+    $scanKeys = @(($wideRuns | Where-Object name -like '*FullScan*').movedKeys)
     $wide = [ordered]@{
         mailboxes = $WideMailboxes; clusterMailboxes = $WideCluster; appRequestsPerSecond = $AppRate
         fullScanFloorSeconds = [Math]::Round($scanFloor, 2); messageTraceFloorSeconds = [Math]::Round($traceFloor, 2)
         runs = @(foreach ($r in $wideRuns) {
             [ordered]@{ contender = $r.name; completed = $r.completed; moved = $r.moved; wallSeconds = [Math]::Round($r.seconds, 1)
                 requests = $r.requests; throttled = $r.throttled; throttledPercent = [Math]::Round(100.0 * $r.throttled / [Math]::Max(1, $r.requests), 2)
+                movedInTenant = $r.movedInTenant; movedTwice = $r.movedTwice
+                sameMessagesAsFullScan = (@(Compare-Object @($r.movedKeys) $scanKeys -SyncWindow 100000).Count -eq 0)
                 peakWorkingSetMB = $r.peakWorkingSetMB }
         })
     }
