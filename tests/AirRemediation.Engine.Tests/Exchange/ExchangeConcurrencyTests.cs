@@ -32,6 +32,10 @@ public sealed class ExchangeConcurrencyTests
         var client = new ExchangeAdminClient(session, caller);
 
         var calls = Enumerable.Range(0, 6).Select(_ => client.InvokeAsync("Get-AcceptedDomain", P(), null, default)).ToList();
+        // Time stands still until a busy answer has paused the session's Exchange gate: the first call holds the tenant's
+        // one slot (its latency passes only as the clock moves), so the others must meet the limit. Moving time before
+        // they reached the simulator would let the first finish first and the test prove nothing.
+        await clock.NextWaitOfAsync<MailboxGate>();
         var results = await clock.DriveAsync(Task.WhenAll(calls), TimeSpan.FromSeconds(20));
 
         Assert.All(results, r => Assert.Equal(2, r.Values.Count));
