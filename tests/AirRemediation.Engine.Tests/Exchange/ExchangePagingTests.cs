@@ -100,13 +100,7 @@ public sealed class ExchangePagingTests
         using var _ = session;
         AddBlocks(s, 2_500, clock.GetUtcNow());
         var expected = ListedBlocks(s, clock.GetUtcNow());
-        var client = new ExchangeAdminClient(session, caller);
-        var from = clock.Waits.Count;
-
-        var listing = client.InvokeAsync(Tabl, UrlBlocks, null, default);
-        var firstPage = await clock.NextWaitOfAsync<ApiPipeline>(from);
-        clock.AdvancePast(firstPage);
-        await clock.NextWaitOfAsync<ApiPipeline>(firstPage.Index + 1);
+        var listing = await ListUntilSecondPageAsync(clock, new ExchangeAdminClient(session, caller));
         // Half an hour and a second pass while the second page is on its way: its link has expired when Exchange reads it.
         clock.Advance(TimeSpan.FromSeconds(1801));
         var all = await clock.DriveAsync(listing);
@@ -179,13 +173,7 @@ public sealed class ExchangePagingTests
         using var _ = session;
         AddBlocks(s, 1_500, clock.GetUtcNow());
         var expected = ListedBlocks(s, clock.GetUtcNow());
-        var client = new ExchangeAdminClient(session, caller);
-        var from = clock.Waits.Count;
-
-        var listing = client.InvokeAsync(Tabl, UrlBlocks, null, default);
-        var firstPage = await clock.NextWaitOfAsync<ApiPipeline>(from);
-        clock.AdvancePast(firstPage);
-        await clock.NextWaitOfAsync<ApiPipeline>(firstPage.Index + 1);
+        var listing = await ListUntilSecondPageAsync(clock, new ExchangeAdminClient(session, caller));
         // The list changes while the second page is on its way: an entry added before the cursor pushes the last entry
         // of the first page onto the second one.
         lock (s.State.TablGate)
@@ -201,5 +189,17 @@ public sealed class ExchangePagingTests
         Assert.Equal(all.Values.Count, all.Values.Select(v => (string?)v["Identity"]).Distinct().Count());
         Assert.Equal(expected, all.Values.Count);
         Assert.Equal(2, caller.Totals.Requests);
+    }
+
+    /// <summary>Starts listing the URL blocks and returns once the first page is answered and the second request is on
+    /// its way (held by the simulated latency until the clock moves).</summary>
+    private static async Task<Task<ExchangeResult>> ListUntilSecondPageAsync(TestClock clock, ExchangeAdminClient client)
+    {
+        var from = clock.Waits.Count;
+        var listing = client.InvokeAsync(Tabl, UrlBlocks, null, default);
+        var firstPage = await clock.NextWaitOfAsync<ApiPipeline>(from);
+        clock.AdvancePast(firstPage);
+        await clock.NextWaitOfAsync<ApiPipeline>(firstPage.Index + 1);
+        return listing;
     }
 }

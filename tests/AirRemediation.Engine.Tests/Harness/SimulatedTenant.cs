@@ -23,7 +23,10 @@ internal static class SimulatedTenant
         return SimulatorServer.StartAsync(o);
     }
 
-    public static Task<AirSession> ConnectAsync(SimulatorServer s, string clientId = AutomationClientId, string secret = AutomationSecret, RetryOptions? retry = null, TimeProvider? clock = null)
+    /// <param name="tableStore">The action store on Azure Table, reached with the session's token (endpoint and table
+    /// prefix); null for a fresh SQLite file.</param>
+    public static Task<AirSession> ConnectAsync(SimulatorServer s, string clientId = AutomationClientId, string secret = AutomationSecret, RetryOptions? retry = null, TimeProvider? clock = null,
+        (Uri Endpoint, string Prefix)? tableStore = null)
     {
         var secure = new SecureString();
         foreach (var c in secret) secure.AppendChar(c);
@@ -37,7 +40,9 @@ internal static class SimulatedTenant
             AuthorityHost = s.Authority,
             GraphEndpoint = new Uri(s.Graph),
             ExchangeEndpoint = new Uri(s.Exchange),
-            StorePath = Path.Combine(Path.GetTempPath(), "air-engine-test-" + Guid.NewGuid().ToString("n") + ".db"),
+            StorePath = tableStore is null ? Path.Combine(Path.GetTempPath(), "air-engine-test-" + Guid.NewGuid().ToString("n") + ".db") : null,
+            StoreTableEndpoint = tableStore?.Endpoint,
+            StoreTablePrefix = tableStore?.Prefix,
             Retry = retry,
         }, default, clock);
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security;
 using System.Text.Json;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Execution;
@@ -80,24 +79,8 @@ public sealed class TableTokenAccessTests
         foreach (var token in sim.Secrets.All) Assert.DoesNotContain(token, e.ToString(), StringComparison.Ordinal);
     }
 
-    private static Task<AirSession> ConnectAsync(SimulatorServer sim, string clientId, string secret, string prefix, TimeProvider? clock = null)
-    {
-        var secure = new SecureString();
-        foreach (var c in secret) secure.AppendChar(c);
-        secure.MakeReadOnly();
-        return AirSession.ConnectAsync(new ConnectionRequest
-        {
-            Method = SignInMethod.ClientSecret,
-            TenantId = sim.TenantId,
-            ClientId = clientId,
-            ClientSecret = secure,
-            AuthorityHost = sim.Authority,
-            GraphEndpoint = new Uri(sim.Graph),
-            ExchangeEndpoint = new Uri(sim.Exchange),
-            StoreTableEndpoint = Endpoint,
-            StoreTablePrefix = prefix,
-        }, default, clock);
-    }
+    private static Task<AirSession> ConnectAsync(SimulatorServer sim, string clientId, string secret, string prefix, TimeProvider? clock = null) =>
+        SimulatedTenant.ConnectAsync(sim, clientId, secret, clock: clock, tableStore: (Endpoint, prefix));
 
     private static async Task<string> AppTokenAsync(HttpClient http, SimulatorServer sim, string scope)
     {

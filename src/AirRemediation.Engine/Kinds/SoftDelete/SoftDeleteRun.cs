@@ -75,6 +75,11 @@ internal sealed partial class SoftDeleteRun : KindRun
         if (request is null) return;
         var existing = await Run.Store.GetItemCountsAsync(Run.Id, ct).ConfigureAwait(false);
         quotaLeft = Math.Max(0, request.MaxMessages - (existing.Total - existing.Already));
+        // A resumed trace run: what the journal already holds (moved, skipped or failed before the stop) is not looked
+        // for again, so a mailbox whose copies are all accounted for is not searched at all. (A trace run is targeted:
+        // its journal is small enough to read whole.)
+        if (trace is not null && existing.Total > 0)
+            await foreach (var item in Run.Store.GetItemsAsync(Run.Id, new ItemQuery(), ct).ConfigureAwait(false)) Known(item);
     }
 
     public override void Known(ItemRecord item)
@@ -102,10 +107,6 @@ internal sealed partial class SoftDeleteRun : KindRun
             if (trace.Skipped.Count > 0) yield return TraceSkippedUnit;
             // Every address is known now: resolve them to user keys 15 to a request instead of one request per mailbox,
             // several lookups at once, and hand each group of mailboxes on as soon as its own lookup is back.
-            // A resumed run: what the journal already holds (moved, skipped or failed before the stop) is not looked for
-            // again, so a mailbox whose copies are all accounted for is not searched at all.
-            if ((await Run.Store.GetItemCountsAsync(Run.Id, ct).ConfigureAwait(false)).Total > 0)
-                await foreach (var item in Run.Store.GetItemsAsync(Run.Id, new ItemQuery(), ct).ConfigureAwait(false)) Known(item);
             var groups = targets.Chunk(UserKeys.AddressesPerLookup).ToList();
             using var lookupGate = new SemaphoreSlim(ParallelLookups);
             var lookups = groups.Select(async g =>
