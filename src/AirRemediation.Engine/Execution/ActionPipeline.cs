@@ -1,6 +1,7 @@
 using AirRemediation.Engine.Actions;
 using AirRemediation.Engine.Auth;
 using AirRemediation.Engine.Diagnostics;
+using AirRemediation.Engine.Http;
 using AirRemediation.Engine.Store;
 
 namespace AirRemediation.Engine.Execution;
@@ -34,7 +35,8 @@ internal static class ActionPipeline
         var store = await session.GetStoreAsync(ct).ConfigureAwait(false);
         var run = new RunContext(session, store, kind, sink, AuditContexts.For(session));
         var work = kind.Open(run, input.Request);
-        await work.PrepareAsync(ct).ConfigureAwait(false);
+        // Discovery that runs before the action is recorded (message trace, and the lookups it starts) is the run's too.
+        using (ServiceCaller.Measure(run.Metrics)) await work.PrepareAsync(ct).ConfigureAwait(false);
 
         var key = kind.DedupeKey(input.Request);
         var previous = await store.FindByDedupeKeyAsync(key, DateTimeOffset.MinValue, ct).ConfigureAwait(false);
@@ -73,7 +75,7 @@ internal static class ActionPipeline
         // A run stopped with Ctrl+C pinned its journal when it stopped: what resumes is what it left.
         var work = kind.Open(run, await RevalidateAsync(run, kind, action, ct, items: action.State == ActionState.Cancelled).ConfigureAwait(false));
         await EnsureApprovalAsync(run, action, ct).ConfigureAwait(false);
-        await work.PrepareAsync(ct).ConfigureAwait(false);
+        using (ServiceCaller.Measure(run.Metrics)) await work.PrepareAsync(ct).ConfigureAwait(false);
         await TakeOverAsync(run, action, ct).ConfigureAwait(false);
         return await RunLoop.ExecuteAsync(run, work, [], null, null, ct).ConfigureAwait(false);
     }

@@ -3,10 +3,19 @@ namespace AirRemediation.Engine.Http;
 /// <summary>
 /// The app-wide request rate, found rather than configured: Graph's per-app limit is not advertised, and a run that
 /// overshoots it earns 429s for every mailbox at once. Starts at <see cref="RetryOptions.InitialRate"/>, doubles
-/// every half second while at least half of it is used, until the service first throttles the app (slow start), then cuts to 80% of what was
-/// actually achieved and grows by 2% a second (additive increase, multiplicative decrease). Requests are released by
-/// a token bucket holding at most 50 ms of rate, so recovery after a cut never comes as a burst.
+/// every half second while at least half of it is used, until the service first throttles the app (slow start), then cuts to half of what was
+/// actually achieved; every later 429 cuts to 80%. After a cut it grows by 10% a second back to 90% of the rate the
+/// service refused, then by 2% a second (additive increase, multiplicative decrease).
+/// Requests are released by a token bucket holding at most 50 ms of rate, so recovery after a cut never comes as a burst.
+/// The first <see cref="RetryOptions.InitialWindow"/> requests of a session are not paced at all (TCP's initial window):
+/// a small run finishes at the speed of its round trips, and a large one is paced from there on.
 /// </summary>
+/// <remarks>
+/// Why half on leaving slow start: the service says nothing until its burst allowance is gone, and by then slow start
+/// has taken the client well past the limit; what it "achieved" in the last second includes that allowance. 80% of it
+/// stayed above the limit (a second round of 429s 200 ms later, measured in the default bench case: docs/PERFORMANCE.md);
+/// half of it is under any limit the client had not yet exceeded by twice.
+/// </remarks>
 internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
 {
     private readonly object gate = new();
@@ -17,12 +26,18 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
     private double lastRefill;
     private double lastChange;
     private bool slowStart = true;
+    // The rate the last cut was taken from (what the service had just refused): growth is quick below 90% of it, slow above.
+    private double ceiling;
+    // Requests the session may still send before pacing starts; a 429 from the service ends the window.
+    private long window = options.InitialWindow;
     // Completions per 100 ms slot over the last second, to know the rate actually achieved.
     private readonly long[] slots = new long[10];
     private long slotIndex;
     private double firstCompletion = -1;
 
     public double CurrentRate { get { lock (gate) return rate; } }
+    /// <summary>Requests left in the initial window (0 once spent or ended by a 429).</summary>
+    public long InitialWindowLeft { get { lock (gate) return window; } }
     public long Cuts { get; private set; }
 
     // The session clock, not a stopwatch: the rate and the waits it causes run on the same (injectable) time.
@@ -37,6 +52,11 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
             {
                 var now = Now;
                 Grow(now);
+                if (window > 0)
+                {
+                    window--;
+                    return;
+                }
                 var capacity = Math.Max(1, rate * 0.05);
                 tokens = Math.Min(capacity, tokens + (now - lastRefill) * rate);
                 lastRefill = now;
@@ -74,11 +94,15 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
             Advance((long)(now * 10));
             // Completions in the last second ≈ requests per second; early in a run the window is not a second old yet,
             // and dividing by a full second would read a fraction of the real rate (and cut far below it).
-            var window = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
-            var achieved = slots.Sum() / window;
-            var basis = achieved > 0 ? Math.Min(rate, achieved) : rate;
-            rate = Math.Max(options.MinRate, basis * 0.8);
+            var span = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
+            var achieved = slots.Sum() / span;
+            // In slow start the rate that overshot is the one sent at (more than the pacer's rate while the initial window
+            // lasted); later, the lower of the pacer's rate and what it achieved (a rate never used is no basis to cut from).
+            var basis = achieved <= 0 ? rate : slowStart ? achieved : Math.Min(rate, achieved);
+            rate = Math.Max(options.MinRate, basis * (slowStart ? 0.5 : 0.8));
+            ceiling = basis;
             tokens = Math.Min(tokens, 0);
+            window = 0;
             slowStart = false;
             lastChange = now;
             Cuts++;
@@ -95,10 +119,12 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
             // fill it (sign-in, the first pages of users), doubling on the clock alone would reach several times the
             // service's limit unseen, and the first real burst would then overshoot it by all of that at once.
             Advance((long)(now * 10));
-            var window = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
-            if (slots.Sum() / window < rate * 0.5) return;
+            var span = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
+            if (slots.Sum() / span < rate * 0.5) return;
         }
-        rate = Math.Min(options.MaxRate, slowStart ? rate * 2 : rate * 1.02);
+        // After a cut: back quickly (10% a second) to 90% of the rate the service last refused, then 2% a second beyond it.
+        var step = slowStart ? 2 : rate < ceiling * 0.9 ? 1.1 : 1.02;
+        rate = Math.Min(options.MaxRate, rate * step);
     }
 
     private void Advance(long slot)

@@ -36,6 +36,14 @@ public sealed record RetryOptions
     /// 1.45% 429s (its doubling then overshoots 800/s by twice as much); 200 keeps it at 0.</summary>
     public double InitialRate { get; init; } = 200;
 
+    /// <summary>
+    /// Requests a session sends before the app-wide pacer starts (TCP's initial window), unless the service throttles the
+    /// app first. Graph's documented global limit is 130,000 requests per 10 s per app (graph-and-exchange.md section 9),
+    /// so 1,000 at once is under 1% of it; the per-mailbox gates still apply. A targeted cluster soft delete (a few hundred
+    /// mailboxes: one search and one move each) then runs at the speed of its round trips instead of waiting on slow start.
+    /// </summary>
+    public long InitialWindow { get; init; } = 1_000;
+
     /// <summary>Never go slower than this many requests per second app-wide.</summary>
     public double MinRate { get; init; } = 5;
 

@@ -10,6 +10,8 @@ public sealed class FilterEvaluator<T>
 
     readonly FilterNode root;
     readonly IReadOnlyDictionary<string, Property> properties;
+    // Each `in` list as a set, built once: a directory query is evaluated against every user of a generated tenant.
+    readonly Dictionary<FilterIn, HashSet<string>> inSets = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="knownButUnsupported">Real properties of the Graph type that the simulator does not filter on.</param>
     /// <param name="maxExpressions">Where the <c>in</c> operator is served (directory objects), the most expressions a
@@ -23,6 +25,7 @@ public sealed class FilterEvaluator<T>
         Check(root, graphType, knownButUnsupported);
         if (HasIn(root))
         {
+            Collect(root);
             if (maxExpressions == 0) throw new FilterSyntaxException("ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
             var count = Expressions(root);
             if (count > maxExpressions)
@@ -37,6 +40,16 @@ public sealed class FilterEvaluator<T>
         FilterOr o => HasIn(o.Left) || HasIn(o.Right),
         _ => false,
     };
+
+    void Collect(FilterNode n)
+    {
+        switch (n)
+        {
+            case FilterIn i: inSets[i] = new HashSet<string>(i.Values, StringComparer.OrdinalIgnoreCase); break;
+            case FilterAnd a: Collect(a.Left); Collect(a.Right); break;
+            case FilterOr o: Collect(o.Left); Collect(o.Right); break;
+        }
+    }
 
     static int Expressions(FilterNode n) => n switch
     {
@@ -105,7 +118,7 @@ public sealed class FilterEvaluator<T>
         FilterAnd a => Eval(a.Left, item) && Eval(a.Right, item),
         FilterOr o => Eval(o.Left, item) || Eval(o.Right, item),
         FilterCompare c => Compare(c, properties[c.Property].Get(item)),
-        FilterIn i => properties[i.Property].Get(item) is string v && i.Values.Contains(v, StringComparer.OrdinalIgnoreCase),
+        FilterIn i => properties[i.Property].Get(item) is string v && inSets[i].Contains(v),
         _ => false,
     };
 

@@ -33,6 +33,7 @@ internal sealed partial class SoftDeleteRun
                 trace = await TraceDiscovery.For(Run.Session, caller).RunAsync(q, Run.Clock.GetUtcNow(), ct).ConfigureAwait(false);
                 discoveryNote = $"Discovery: message trace ({trace.Rows} rows in {trace.Queries} queries; {trace.IdsByMailbox.Count} mailboxes to search, {trace.Skipped.Count} recipients skipped).";
                 AirLog.Current.Verbose(discoveryNote);
+                StartLookups(request, ct);
                 return true;
             }
             catch (ServiceCallException e) when (request.Discovery == ClusterDiscovery.Auto)

@@ -57,7 +57,16 @@ internal sealed partial class SoftDeleteRun : KindRun
                 q.Sender);
     }
 
-    public override int UnitParallelism => Run.Options.MailboxParallelism;
+    /// <summary>
+    /// Mailboxes worked on at once. A mailbox of the full scan may hold many matches (a page of them per worker, up to
+    /// four moves in flight), so <see cref="RetryOptions.MailboxParallelism"/> of them. A mailbox message trace named
+    /// holds the few copies it received: its search and its move are one chain of round trips with one request in flight,
+    /// so as many run at once as the session allows requests in flight (<see cref="RetryOptions.GlobalConcurrency"/>);
+    /// with fewer, a cluster of a few hundred mailboxes waits on its own round trips rather than on any limit.
+    /// </summary>
+    public override int UnitParallelism => trace is null
+        ? Run.Options.MailboxParallelism
+        : Math.Max(Run.Options.MailboxParallelism, Run.Options.GlobalConcurrency);
     public override bool StopDiscovery => limitReached;
     public override bool LimitReached => limitReached;
 
@@ -91,8 +100,35 @@ internal sealed partial class SoftDeleteRun : KindRun
 
     // ---------------------------------------------------------------- discovery
 
-    /// <summary>Directory lookups of trace recipients in flight at once (each resolves 15 addresses).</summary>
-    private const int ParallelLookups = 8;
+    /// <summary>Directory lookups of trace recipients in flight at once (each resolves 15 addresses): 24 cover a cluster of
+    /// 360 mailboxes in one round trip; a wider one is looked up in rounds, each group searched as soon as its lookup is back.</summary>
+    private const int ParallelLookups = 24;
+
+    // The trace's mailboxes in groups of 15 and each group's address lookup, started as soon as the trace answered.
+    private (List<string[]> Groups, List<Task> Lookups)? traceLookups;
+
+    /// <summary>
+    /// Every address is known once the trace has answered: resolve them to user keys 15 to a request instead of one request
+    /// per mailbox, several lookups at once, while the action is recorded. Lookups are read-only and only an optimisation
+    /// (<see cref="UserKeys.PrefetchAsync"/>): a group whose lookup failed is resolved mailbox by mailbox when searched.
+    /// </summary>
+    private (List<string[]> Groups, List<Task> Lookups) StartLookups(SoftDeleteRequest request, CancellationToken ct)
+    {
+        var groups = trace!.IdsByMailbox.Keys
+            .Where(m => request.AllMailboxes || request.Mailboxes.Contains(m, StringComparer.OrdinalIgnoreCase))
+            .Chunk(UserKeys.AddressesPerLookup).ToList();
+        var gate = new SemaphoreSlim(ParallelLookups);
+        var lookups = groups.Select(async g =>
+        {
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try { await mail.Keys.PrefetchAsync(g, caller, ct).ConfigureAwait(false); }
+            finally { gate.Release(); }
+        }).ToList();
+        // A run that stops before its units are listed (a conflict, Ctrl+C) leaves these behind: observe their end.
+        foreach (var l in lookups) _ = l.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        traceLookups = (groups, lookups);
+        return traceLookups.Value;
+    }
 
     /// <summary>The mailboxes to search, streamed: the request's, or every user with a mailbox, page by page.</summary>
     public override async IAsyncEnumerable<string> UnitsAsync([EnumeratorCancellation] CancellationToken ct)
@@ -100,21 +136,11 @@ internal sealed partial class SoftDeleteRun : KindRun
         if (request is null) yield break;
         if (trace is not null)
         {
-            // Only the mailboxes message trace says received the mail (within the request's mailboxes, if it names them).
-            var targets = trace.IdsByMailbox.Keys
-                .Where(m => request.AllMailboxes || request.Mailboxes.Contains(m, StringComparer.OrdinalIgnoreCase)).ToList();
-            Run.Counters.SetUnitsTotal(targets.Count + (trace.Skipped.Count > 0 ? 1 : 0));
+            // Only the mailboxes message trace says received the mail (within the request's mailboxes, if it names them),
+            // each group handed on as soon as its own address lookup is back (started when the trace answered).
+            var (groups, lookups) = traceLookups ?? StartLookups(request, ct);
+            Run.Counters.SetUnitsTotal(groups.Sum(g => g.Length) + (trace.Skipped.Count > 0 ? 1 : 0));
             if (trace.Skipped.Count > 0) yield return TraceSkippedUnit;
-            // Every address is known now: resolve them to user keys 15 to a request instead of one request per mailbox,
-            // several lookups at once, and hand each group of mailboxes on as soon as its own lookup is back.
-            var groups = targets.Chunk(UserKeys.AddressesPerLookup).ToList();
-            using var lookupGate = new SemaphoreSlim(ParallelLookups);
-            var lookups = groups.Select(async g =>
-            {
-                await lookupGate.WaitAsync(ct).ConfigureAwait(false);
-                try { await mail.Keys.PrefetchAsync(g, caller, ct).ConfigureAwait(false); }
-                finally { lookupGate.Release(); }
-            }).ToList();
             for (var i = 0; i < groups.Count; i++)
             {
                 await lookups[i].ConfigureAwait(false);
