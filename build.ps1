@@ -86,6 +86,7 @@ function Invoke-ChildPwsh {
 function Invoke-Build {
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Engine') -c $Configuration -o (Join-Path $moduleOut 'Dependencies') --nologo
+    Add-ReadyToRun
     Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation') -c $Configuration -o $moduleOut --nologo
     Copy-Item (Join-Path $root 'AirRemediation.psd1') $moduleOut
     Copy-Item (Join-Path $root 'src/AirRemediation/Formats/*.ps1xml') $moduleOut
@@ -94,6 +95,39 @@ function Invoke-Build {
     Invoke-HelpBuild
     Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Simulator') -c $Configuration -o $simulatorOut --nologo
     Write-Host "Module: $moduleOut"
+}
+
+function Add-ReadyToRun {
+    # Copies of the Engine's dependencies precompiled for this machine's platform (ReadyToRun), in
+    # Dependencies/r2r/<os>-<arch>/: a fresh process then runs its first command without JIT-compiling the Engine, Kiota,
+    # Azure.Core, MSAL and SQLite paths (docs/PERFORMANCE.md). The module prefers them on this platform only and loads
+    # the portable assemblies everywhere else. Only a speed-up: if the compiler cannot be restored, the build goes on.
+    $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    $rid = "$os-$arch"
+    $staging = Join-Path $root 'out/r2r/publish'
+    try {
+        Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Engine') -c $Configuration -r $rid --self-contained false -p:PublishReadyToRun=true `
+            --artifacts-path (Join-Path $root 'out/r2r/build') -o $staging --nologo
+    }
+    catch {
+        Write-Warning "ReadyToRun copies for $rid were not built ($($_.Exception.Message)); the module runs on its portable assemblies."
+        return
+    }
+    $target = Join-Path $moduleOut "Dependencies/r2r/$rid"
+    New-Item -ItemType Directory -Force -Path $target | Out-Null
+    foreach ($dll in Get-ChildItem $staging -Filter '*.dll') {
+        # Only assemblies that really carry precompiled code (the csproj leaves the Graph SDK's models out).
+        $stream = [IO.File]::OpenRead($dll.FullName)
+        try {
+            $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+            $precompiled = $pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0
+            $pe.Dispose()
+        }
+        finally { $stream.Dispose() }
+        if ($precompiled) { Copy-Item $dll.FullName $target }
+    }
+    Write-Host "ReadyToRun ($rid): $(@(Get-ChildItem $target -Filter '*.dll').Count) assemblies"
 }
 
 function Invoke-HelpBuild {
