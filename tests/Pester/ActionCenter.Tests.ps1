@@ -242,14 +242,9 @@ while ([DateTime]::UtcNow -lt [DateTime]::Parse('$start').ToUniversalTime()) { S
 try { `$s = Approve-AirAction -Id '$($race.Id)' -Force -ErrorAction Stop | Where-Object { `$_ -is [AirRemediation.AirRunSummary] }; "RAN `$(`$s.Succeeded)" }
 catch { "REFUSED `$(`$_.FullyQualifiedErrorId)" }
 "@
-        $file = Join-Path ([IO.Path]::GetTempPath()) "air-race-$([guid]::NewGuid().ToString('n')).ps1"
-        Set-Content $file $script
-        $exe = [Environment]::ProcessPath
-        $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
-        $outs = 1..2 | ForEach-Object { [IO.Path]::GetTempFileName() }
-        $procs = 0..1 | ForEach-Object { Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput $outs[$_] -RedirectStandardError ([IO.Path]::GetTempFileName()) }
+        $procs = 1..2 | ForEach-Object { Start-ChildPwsh -Script $script -Name 'race' }
         $procs | ForEach-Object { $_.WaitForExit(120000) | Should -BeTrue }
-        $lines = $outs | ForEach-Object { Get-Content $_ -Raw }
+        $lines = $procs | ForEach-Object { Get-Content $_.OutputFile -Raw }
         ($lines | Where-Object { $_ -match '^RAN 1' }).Count | Should -Be 1 -Because ($lines -join ' / ')
         ($lines | Where-Object { $_ -match '^REFUSED AirInvalidState' }).Count | Should -Be 1 -Because ($lines -join ' / ')
         ((Get-Messages 'lynne@contoso.com') | Where-Object internetMessageId -eq '<lunch-7@contoso.com>').timesMoved | Should -Be 1

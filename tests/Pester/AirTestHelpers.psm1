@@ -86,6 +86,28 @@ function Invoke-ChildPwsh {
     }
 }
 
+# Scripts and output files of child processes started without waiting (Start-ChildPwsh), one directory per test process.
+$script:ChildDirectory = Join-Path ([System.IO.Path]::GetTempPath()) "air-pester-$PID"
+
+function Start-ChildPwsh {
+    <# Starts a script in a fresh pwsh (same version, no profile) without waiting for it, its output and errors going to
+       files; returns the process with OutputFile and ErrorFile. For the tests that kill or race child sessions. #>
+    param([Parameter(Mandatory)] [string] $Script, [string] $Name = 'child')
+    New-Item -ItemType Directory -Force -Path $script:ChildDirectory | Out-Null
+    $base = Join-Path $script:ChildDirectory "$Name-$([guid]::NewGuid().ToString('n'))"
+    Set-Content -Path "$base.ps1" -Value $Script
+    $exe = [Environment]::ProcessPath
+    $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', "$base.ps1") } else { @('-NoProfile', '-File', "$base.ps1") }
+    Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput "$base.out" -RedirectStandardError "$base.err" |
+        Add-Member -NotePropertyName OutputFile -NotePropertyValue "$base.out" -PassThru |
+        Add-Member -NotePropertyName ErrorFile -NotePropertyValue "$base.err" -PassThru
+}
+
+function Clear-ChildPwshFiles {
+    <# Removes what Start-ChildPwsh left behind in this test process (call once every child has ended). #>
+    Remove-Item $script:ChildDirectory -Recurse -Force -ErrorAction SilentlyContinue
+}
+
 function Get-AirEngineTestClockField {
     <# The Engine's test-only clock seam (AirSession.TestClock), found in whichever load context the module put the Engine. #>
     $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AirRemediation.Engine' } | Select-Object -First 1
@@ -124,4 +146,4 @@ function Reset-AirTestClock {
     (Get-AirEngineTestClockField).SetValue($null, $null)
 }
 
-Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh, Set-AirTestClock, Reset-AirTestClock
+Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh, Start-ChildPwsh, Clear-ChildPwshFiles, Set-AirTestClock, Reset-AirTestClock

@@ -38,11 +38,7 @@ Import-Module '$($env:AIR_MODULE_PATH)'
 `$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
 Invoke-AirSoftDelete $Arguments -Force | Out-Null
 "@
-        $file = Join-Path ([IO.Path]::GetTempPath()) "air-kill-$([guid]::NewGuid().ToString('n')).ps1"
-        Set-Content $file $script
-        $exe = [Environment]::ProcessPath
-        $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
-        Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError ([IO.Path]::GetTempFileName())
+        Start-ChildPwsh -Script $script -Name 'kill'
     }
 
     # Polls the simulator's stats until $Condition holds (an event of the run, never a time to pass); fails after 90 s.

@@ -36,11 +36,7 @@ Import-Module '$($env:AIR_MODULE_PATH)'
 `$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
 Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
 "@
-        $file = Join-Path ([IO.Path]::GetTempPath()) "air-fault-kill-$([guid]::NewGuid().ToString('n')).ps1"
-        Set-Content $file $script
-        $exe = [Environment]::ProcessPath
-        $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
-        Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError ([IO.Path]::GetTempFileName())
+        Start-ChildPwsh -Script $script -Name 'fault-kill'
     }
     function script:Start-Child($Sim, [string] $Store, [string] $Body) {
         $script = @"
@@ -49,13 +45,7 @@ Import-Module '$($env:AIR_MODULE_PATH)'
 `$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
 $Body
 "@
-        $file = Join-Path ([IO.Path]::GetTempPath()) "air-fault-kill-$([guid]::NewGuid().ToString('n')).ps1"
-        Set-Content $file $script
-        $exe = [Environment]::ProcessPath
-        $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
-        $err = [IO.Path]::GetTempFileName()
-        $p = Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError $err
-        $p | Add-Member -NotePropertyName ErrorFile -NotePropertyValue $err -PassThru
+        Start-ChildPwsh -Script $script -Name 'fault-kill'
     }
 
     function script:Invoke-KillLoop($Sim, [string] $Store, [string] $Body, [scriptblock] $Progress, [int] $Total, [int] $Kills) {

@@ -34,6 +34,9 @@ $config.Output.Verbosity = 'Normal'
 $config.Output.RenderMode = 'Plaintext'
 if ($Tag) { $config.Filter.Tag = $Tag }
 $result = Invoke-Pester -Configuration $config
+# The scripts and output files of the child sessions the suites started (every child has ended by now).
+Import-Module (Join-Path $PSScriptRoot 'AirTestHelpers.psm1') -Force
+Clear-ChildPwshFiles
 
 # Repeat the failures at the end, where a CI log is read first.
 foreach ($t in $result.Failed) {

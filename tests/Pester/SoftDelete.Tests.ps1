@@ -188,11 +188,7 @@ Import-Module '$($env:AIR_MODULE_PATH)'
 `$null = Connect-AirService -TenantId '$($sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim.authority)' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$store'
 Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
 "@
-            $file = Join-Path ([IO.Path]::GetTempPath()) "air-kill-$([guid]::NewGuid().ToString('n')).ps1"
-            Set-Content $file $script
-            $exe = [Environment]::ProcessPath
-            $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
-            $p = Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput ([IO.Path]::GetTempFileName()) -RedirectStandardError ([IO.Path]::GetTempFileName())
+            $p = Start-ChildPwsh -Script $script -Name 'kill'
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             do { Start-Sleep -Milliseconds 100; $moves = (Invoke-SimulatorApi $sim '/_simulator/stats').totals.moves } while ($moves -lt 150 -and [DateTime]::UtcNow -lt $deadline -and -not $p.HasExited)
             $p.Kill($true)   # SIGKILL: no finally blocks, no journal flush beyond what was committed

@@ -132,13 +132,7 @@ Import-Module '$($env:AIR_MODULE_PATH)'
 `$null = Connect-AirService -TenantId '$($sim2.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim2.authority)' -GraphEndpoint '$($sim2.graph)' -ExchangeEndpoint '$($sim2.exchange)' -ActionStoreTableEndpoint '$oauthStore' -ActionStoreTablePrefix '$store2'
 Invoke-AirApprovedAction -Continuous -PollInterval '00:00:01' -Confirm:`$false | ForEach-Object { "result=`$(`$_.ActionId)|`$(`$_.Outcome)|`$(`$_.State)" }
 "@
-            $file = Join-Path ([IO.Path]::GetTempPath()) "air-worker-$([guid]::NewGuid().ToString('n')).ps1"
-            Set-Content $file $script
-            $exe = [Environment]::ProcessPath
-            $argList = if ((Split-Path $exe -Leaf) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-File', $file) } else { @('-NoProfile', '-File', $file) }
-            $out = [IO.Path]::GetTempFileName()
-            $p = Start-Process -FilePath $exe -ArgumentList $argList -PassThru -RedirectStandardOutput $out -RedirectStandardError ([IO.Path]::GetTempFileName())
-            $p | Add-Member -NotePropertyName OutputFile -NotePropertyValue $out -PassThru
+            Start-ChildPwsh -Script $script -Name 'worker'
         }
         function script:Get-Moves { (Invoke-SimulatorApi $sim2 '/_simulator/stats').totals.moves }
         function script:Wait-Until([scriptblock] $Condition, [string] $What, [int] $Seconds = 120) {
