@@ -107,7 +107,7 @@ function Add-ReadyToRun {
     $rid = "$os-$arch"
     $staging = Join-Path $root 'out/r2r/publish'
     try {
-        Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Engine') -c $Configuration -r $rid --self-contained false -p:PublishReadyToRun=true `
+        Invoke-Dotnet publish (Join-Path $root 'src/AirRemediation.Engine') -c $Configuration -r $rid --self-contained false '-p:PublishReadyToRun=true' `
             --artifacts-path (Join-Path $root 'out/r2r/build') -o $staging --nologo
     }
     catch {
