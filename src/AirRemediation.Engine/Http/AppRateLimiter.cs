@@ -14,7 +14,7 @@ namespace AirRemediation.Engine.Http;
 /// Why half on leaving slow start: the service says nothing until its burst allowance is gone, and by then slow start
 /// has taken the client well past the limit; what it "achieved" in the last second includes that allowance. 80% of it
 /// stayed above the limit (a second round of 429s 200 ms later, measured in the default bench case: docs/PERFORMANCE.md);
-/// half of it is under any limit the client had not yet exceeded by twice.
+/// half of it is under the limit unless the client was sending more than twice the limit when it first heard of it.
 /// </remarks>
 internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
 {
