@@ -252,6 +252,13 @@ function Invoke-Test {
 
     Invoke-Dotnet build (Join-Path $root 'AirRemediation.sln') -c $Configuration --nologo
     $azurite = Start-Azurite
+    # Every temporary file of the suites and the processes they start (stores, scripts, scenarios, child output) goes
+    # to one directory of this run, removed at the end unless something failed (then it is kept to look at).
+    $testTemp = Join-Path $root 'out/test-temp'
+    if (Test-Path $testTemp) { Remove-Item $testTemp -Recurse -Force }
+    New-Item -ItemType Directory -Path $testTemp | Out-Null
+    $savedTemp = @{}
+    foreach ($name in 'TMPDIR', 'TMP', 'TEMP') { $savedTemp[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $testTemp) }
     try {
         $xunit = [pscustomobject]@{ Passed = 0; Failed = 0 }
         # One dotnet test per project, each with its own TRX file name, so no result file can overwrite another.
@@ -286,7 +293,10 @@ function Invoke-Test {
         # Stopped by its own PID, never by name: other test runs on this machine may have their own.
         foreach ($p in $azurite) { if (-not $p.HasExited) { Stop-Process -Id $p.Id -Force } }
         Remove-Item Env:AIR_TEST_TABLES_CONNECTION, Env:AIR_TEST_TABLES_OAUTH_ENDPOINT -ErrorAction SilentlyContinue
+        foreach ($name in $savedTemp.Keys) { [Environment]::SetEnvironmentVariable($name, $savedTemp[$name]) }
     }
+    if ($xunit.Failed + $pester.Failed -eq 0) { Remove-Item $testTemp -Recurse -Force -ErrorAction SilentlyContinue }
+    else { Write-Host "Temporary files of the failed run are kept in $testTemp" }
 
     $passed = $xunit.Passed + $pester.Passed
     $failed = $xunit.Failed + $pester.Failed

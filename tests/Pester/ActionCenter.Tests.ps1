@@ -257,6 +257,9 @@ Describe 'Audit trail' {
         $v = Test-AirAuditTrail
         $v.IsValid | Should -BeTrue
         $v.Entries | Should -BeGreaterThan 10
+        # The default view shows the head to keep outside the store, whole (entry:hash).
+        $v.Head | Should -Match '^\d+:[0-9a-f]{64}$'
+        ($v | Out-String -Width 200) | Should -Match ('Head\s*:\s*' + [regex]::Escape($v.Head))
     }
 
     It 'names the first broken entry when one audit row is changed in the SQLite file' {
