@@ -63,3 +63,57 @@ Describe 'Coexistence with <Name> Azure.Core and MSAL' -ForEach $sets {
         ($r.Output | Where-Object { $_ -like 'other-code-ok*' }) | Should -BeLike "*core=$CoreVersion msal=$MsalVersion"
     }
 }
+
+# build.ps1 leaves ReadyToRun copies for the building platform under Dependencies/r2r/<os>-<arch>/; the load context
+# prefers them there and loads the portable assemblies otherwise (a module copied to another platform has no folder
+# for it, which is what the second test builds by leaving the folder out).
+Describe 'Precompiled and portable dependencies' {
+    BeforeAll {
+        $script:moduleDir = Split-Path $env:AIR_MODULE_PATH
+        $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+        $script:platform = "$os-$arch"
+        function script:Get-LoadedFrom([string] $ModulePath) {
+            $r = Invoke-ChildPwsh -Script @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+`$c = Connect-AirService -TenantId '$($sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim.authority)' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)'
+"ours-ok identity=`$(`$c.Identity)"
+foreach (`$name in 'AirRemediation.Engine', 'Azure.Core', 'Microsoft.Graph') {
+    `$a = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq `$name -and [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name -eq 'AirRemediation.Engine' }
+    "loaded `$name=`$(`$a.Location)"
+}
+"@
+            $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+            $r.Output | Should -Contain "ours-ok identity=$($app.displayName)"
+            $map = @{}
+            foreach ($line in $r.Output | Where-Object { $_ -like 'loaded *' }) { $k, $v = $line.Substring(7) -split '=', 2; $map[$k] = $v }
+            $map
+        }
+    }
+
+    It 'the build left precompiled copies for this platform, without the Graph SDK models' {
+        $dir = Join-Path $moduleDir "Dependencies/r2r/$platform"
+        Test-Path (Join-Path $dir 'AirRemediation.Engine.dll') | Should -BeTrue
+        Test-Path (Join-Path $dir 'Microsoft.Graph.dll') | Should -BeFalse
+    }
+
+    It 'loads the precompiled copies on this platform and the portable ones where there are none' {
+        $loaded = Get-LoadedFrom $env:AIR_MODULE_PATH
+        $loaded['AirRemediation.Engine'] | Should -Be (Join-Path $moduleDir "Dependencies/r2r/$platform/AirRemediation.Engine.dll")
+        $loaded['Azure.Core'] | Should -Be (Join-Path $moduleDir "Dependencies/r2r/$platform/Azure.Core.dll")
+        $loaded['Microsoft.Graph'] | Should -Be (Join-Path $moduleDir 'Dependencies/Microsoft.Graph.dll')
+    }
+
+    It 'runs on the portable assemblies alone when the precompiled folder is not there (the module on another platform)' {
+        $copy = Join-Path ([IO.Path]::GetTempPath()) "air-portable-$([guid]::NewGuid().ToString('n'))"
+        Copy-Item $moduleDir $copy -Recurse
+        try {
+            Remove-Item (Join-Path $copy 'Dependencies/r2r') -Recurse -Force
+            $loaded = Get-LoadedFrom (Join-Path $copy 'AirRemediation.psd1')
+            $loaded['AirRemediation.Engine'] | Should -Be (Join-Path $copy 'Dependencies/AirRemediation.Engine.dll')
+            $loaded['Azure.Core'] | Should -Be (Join-Path $copy 'Dependencies/Azure.Core.dll')
+        }
+        finally { Remove-Item $copy -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
