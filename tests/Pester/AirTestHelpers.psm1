@@ -86,6 +86,39 @@ function Invoke-ChildPwsh {
     }
 }
 
+function Get-AirTestApp {
+    <# The scenario's automation app (client secret), which the suites sign in as. #>
+    (Get-AirScenario).apps | Where-Object displayName -eq 'AirRemediation Automation'
+}
+
+function New-AirTestStorePath {
+    <# A new SQLite action store path (not created) in the temporary folder. #>
+    param([string] $Prefix = 'air-test')
+    Join-Path ([System.IO.Path]::GetTempPath()) ("$Prefix-" + [guid]::NewGuid().ToString('n') + '.db')
+}
+
+function Connect-AirTestApp {
+    <# Signs this session in to a running simulator as the automation app, with a SQLite action store. #>
+    param([Parameter(Mandatory)] $Simulator, [Parameter(Mandatory)] [string] $StorePath)
+    $app = Get-AirTestApp
+    $endpoints = Get-SimulatorConnectParameters $Simulator
+    $null = Connect-AirService -TenantId $Simulator.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) `
+        -ActionStorePath $StorePath @endpoints
+}
+
+function New-AirChildSessionScript {
+    <# The script of a child pwsh that imports the module, signs in as the automation app with a SQLite store, then runs
+       $Body; with -ContinueOnError, item errors are written and the body goes on (the test judges the journal). #>
+    param([Parameter(Mandatory)] $Simulator, [Parameter(Mandatory)] [string] $StorePath, [Parameter(Mandatory)] [string] $Body, [switch] $ContinueOnError)
+    $app = Get-AirTestApp
+    @"
+`$ErrorActionPreference = '$(if ($ContinueOnError) { 'Continue' } else { 'Stop' })'
+Import-Module '$($env:AIR_MODULE_PATH)'
+`$null = Connect-AirService -TenantId '$($Simulator.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Simulator.authority)' -GraphEndpoint '$($Simulator.graph)' -ExchangeEndpoint '$($Simulator.exchange)' -ActionStorePath '$StorePath'
+$Body
+"@
+}
+
 # Scripts and output files of child processes started without waiting (Start-ChildPwsh), one directory per test process.
 $script:ChildDirectory = Join-Path ([System.IO.Path]::GetTempPath()) "air-pester-$PID"
 
@@ -146,4 +179,4 @@ function Reset-AirTestClock {
     (Get-AirEngineTestClockField).SetValue($null, $null)
 }
 
-Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh, Start-ChildPwsh, Clear-ChildPwshFiles, Set-AirTestClock, Reset-AirTestClock
+Export-ModuleMember -Function Start-AirSimulator, Stop-AirSimulator, Get-AirScenario, Invoke-SimulatorApi, Get-SimulatorConnectParameters, Invoke-ChildPwsh, Start-ChildPwsh, Get-AirTestApp, New-AirTestStorePath, Connect-AirTestApp, New-AirChildSessionScript, Clear-ChildPwshFiles, Set-AirTestClock, Reset-AirTestClock

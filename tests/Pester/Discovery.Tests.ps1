@@ -7,13 +7,6 @@ BeforeAll {
     $script:app = $scenario.apps | Where-Object displayName -eq 'AirRemediation Automation'
     $script:clusterSender = 'billing@contoso-invoices.example'
 
-    function script:Connect-To($Sim, [string] $Store) {
-        $null = Connect-AirService -TenantId $Sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) `
-            -AuthorityHost $Sim.authority -GraphEndpoint $Sim.graph -ExchangeEndpoint $Sim.exchange -ActionStorePath $Store
-    }
-
-    function script:New-StorePath { Join-Path ([IO.Path]::GetTempPath()) ("air-test-" + [guid]::NewGuid().ToString('n') + '.db') }
-
     function script:Get-Summary($Results) { $Results | Where-Object { $_ -is [AirRemediation.AirRunSummary] } }
 
     # Every copy of the messages with these internet message ids, as the simulator holds them now.
@@ -32,13 +25,7 @@ BeforeAll {
 
     # Starts Invoke-AirSoftDelete in a child pwsh (its own process, to be killed with SIGKILL).
     function script:Start-ChildSoftDelete($Sim, [string] $Store, [string] $Arguments) {
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$($env:AIR_MODULE_PATH)'
-`$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
-Invoke-AirSoftDelete $Arguments -Force | Out-Null
-"@
-        Start-ChildPwsh -Script $script -Name 'kill'
+        Start-ChildPwsh -Script (New-AirChildSessionScript $Sim $Store "Invoke-AirSoftDelete $Arguments -Force | Out-Null") -Name 'kill'
     }
 
     # Polls the simulator's stats until $Condition holds (an event of the run, never a time to pass); fails after 90 s.
@@ -112,7 +99,7 @@ Describe 'Targeted discovery finds what $filter alone misses' {
     BeforeAll {
         # 150 more mailboxes with background mail, so "only the receiving mailboxes" is visible next to the full scan.
         $script:sim = Start-AirSimulator -Scenario $discoveryScenario -ExtraArguments @('--generate', '150,3,0', '--seed', '17')
-        Connect-To $sim (New-StorePath)
+        Connect-AirTestApp $sim (New-AirTestStorePath)
         $script:after = $now.AddDays(-7)
         $form = @{ client_id = $app.clientId; client_secret = $app.secrets[0]; grant_type = 'client_credentials'; scope = 'https://graph.microsoft.com/.default' }
         $script:graphToken = (Invoke-RestMethod -SkipCertificateCheck -Method Post -Uri "$($sim.authority)$($sim.tenantId)/oauth2/v2.0/token" -Body $form).access_token
@@ -213,7 +200,7 @@ Describe 'Targeted discovery finds what $filter alone misses' {
 Describe 'kill -9 during targeted discovery' {
     It 'killed inside the trace (held there by a throttled query): nothing is journaled or moved, and the same command then moves every copy once' {
         $sim = Start-AirSimulator -ExtraArguments @('--generate', '400,2,120', '--seed', '23')
-        $store = New-StorePath
+        $store = New-AirTestStorePath
         try {
             # One trace query per 5 minutes: a 25-day window needs three, so the run waits inside discovery after its first.
             $limits = Invoke-SimulatorApi $sim '/_simulator/limits'
@@ -227,7 +214,7 @@ Describe 'kill -9 during targeted discovery' {
             $stats = Invoke-SimulatorApi $sim '/_simulator/stats'
             $stats.totals.messageTraceQueries | Should -Be 1
             $stats.totals.moves | Should -Be 0
-            Connect-To $sim $store
+            Connect-AirTestApp $sim $store
             @(Get-AirAction).Count | Should -Be 0 -Because 'the trace runs before the action is created: nothing was journaled'
 
             $limits.messageTraceQueriesPerWindow = 100
@@ -247,7 +234,7 @@ Describe 'kill -9 during targeted discovery' {
     It 'killed while the traced mailboxes are being searched: the same command resumes the action, and every copy is moved exactly once' {
         # The cluster in 1,000 of 3,000 mailboxes; latency so the kill lands while mailboxes are still being searched.
         $sim = Start-AirSimulator -ExtraArguments @('--generate', '3000,1,1000', '--seed', '29', '--latency-ms', '40', '--jitter-ms', '10')
-        $store = New-StorePath
+        $store = New-AirTestStorePath
         try {
             $since = $now.AddDays(-5).ToString('o')
             $p = Start-ChildSoftDelete $sim $store "-AllMailboxes -Sender '$clusterSender' -ReceivedAfter '$since' -Discovery MessageTrace"
@@ -259,7 +246,7 @@ Describe 'kill -9 during targeted discovery' {
             $movedAtKill | Should -BeLessThan 1000 -Because 'the process must be killed mid-run for this test to mean anything'
             (Get-TouchedMailboxes $sim).Count | Should -BeLessThan 1000 -Because 'discovery was still under way: some receiving mailboxes had not been searched'
 
-            Connect-To $sim $store
+            Connect-AirTestApp $sim $store
             $killed = @(Get-AirAction)
             $killed.Count | Should -Be 1
             $killed[0].State | Should -Be 'Running'

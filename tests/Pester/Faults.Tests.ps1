@@ -13,7 +13,7 @@ BeforeAll {
     $script:clusterSender = 'billing@contoso-invoices.example'
     $script:long = $env:AIR_LONG_FAULTS -eq '1'
 
-    function script:New-StorePath { Join-Path ([IO.Path]::GetTempPath()) ("air-fault-" + [guid]::NewGuid().ToString('n') + '.db') }
+    function script:New-StorePath { New-AirTestStorePath 'air-fault' }
 
     function script:Connect-App($Sim, [string] $Store, [switch] $VerboseDebug) {
         $p = @{
@@ -30,22 +30,11 @@ BeforeAll {
 
     function script:Start-ChildSoftDelete($Sim, [string] $Store) {
         # A separate pwsh running the cluster soft delete, to be killed with SIGKILL.
-        $script = @"
-`$ErrorActionPreference = 'Continue'   # item errors are written and the run goes on; the test judges the journal
-Import-Module '$($env:AIR_MODULE_PATH)'
-`$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
-Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
-"@
-        Start-ChildPwsh -Script $script -Name 'fault-kill'
+        # Item errors are written and the run goes on; the test judges the journal.
+        Start-ChildPwsh -Script (New-AirChildSessionScript $Sim $Store "Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null" -ContinueOnError) -Name 'fault-kill'
     }
     function script:Start-Child($Sim, [string] $Store, [string] $Body) {
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$($env:AIR_MODULE_PATH)'
-`$null = Connect-AirService -TenantId '$($Sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($Sim.authority)' -GraphEndpoint '$($Sim.graph)' -ExchangeEndpoint '$($Sim.exchange)' -ActionStorePath '$Store'
-$Body
-"@
-        Start-ChildPwsh -Script $script -Name 'fault-kill'
+        Start-ChildPwsh -Script (New-AirChildSessionScript $Sim $Store $Body) -Name 'fault-kill'
     }
 
     function script:Invoke-KillLoop($Sim, [string] $Store, [string] $Body, [scriptblock] $Progress, [int] $Total, [int] $Kills) {

@@ -6,13 +6,6 @@ BeforeAll {
     $script:app = $scenario.apps | Where-Object displayName -eq 'AirRemediation Automation'
     $script:clusterSender = 'billing@contoso-invoices.example'
 
-    function script:Connect-To($Sim, [string] $Store) {
-        $null = Connect-AirService -TenantId $Sim.tenantId -ClientId $app.clientId -ClientSecret (ConvertTo-SecureString $app.secrets[0] -AsPlainText -Force) `
-            -AuthorityHost $Sim.authority -GraphEndpoint $Sim.graph -ExchangeEndpoint $Sim.exchange -ActionStorePath $Store
-    }
-
-    function script:New-StorePath { Join-Path ([IO.Path]::GetTempPath()) ("air-test-" + [guid]::NewGuid().ToString('n') + '.db') }
-
     function script:Get-Messages($Sim, [string] $Mailbox) {
         $state = Invoke-SimulatorApi $Sim "/_simulator/state?mailbox=$([uri]::EscapeDataString($Mailbox))"
         ($state.mailboxes | Where-Object user -eq $Mailbox).messages
@@ -41,7 +34,7 @@ AfterAll { Disconnect-AirService }
 Describe 'Soft delete of specific messages' {
     BeforeAll {
         $script:sim = Start-AirSimulator -Scenario $smallScenario
-        Connect-To $sim (New-StorePath)
+        Connect-AirTestApp $sim (New-AirTestStorePath)
     }
     AfterAll { $sim | Stop-AirSimulator }
 
@@ -116,7 +109,7 @@ Describe 'Soft delete of a cluster across a generated tenant' {
     BeforeAll {
         # 500 mailboxes x 16 background messages + 2,000 cluster copies = 10,000 messages, 2,000 matching.
         $script:gen = Start-AirSimulator -ExtraArguments @('--generate', '500,16,2000', '--seed', '7', '--latency-ms', '2', '--jitter-ms', '2')
-        Connect-To $gen (New-StorePath)
+        Connect-AirTestApp $gen (New-AirTestStorePath)
     }
     AfterAll { $gen | Stop-AirSimulator }
 
@@ -164,7 +157,7 @@ Describe 'Soft delete under faults and crashes' {
     It 'keeps exact accounting with 10% 5xx and applied-but-504: no message moved twice' {
         $sim = Start-AirSimulator -ExtraArguments @('--generate', '200,5,600', '--seed', '11')
         try {
-            Connect-To $sim (New-StorePath)
+            Connect-AirTestApp $sim (New-AirTestStorePath)
             $null = Invoke-SimulatorApi $sim '/_simulator/faults' -Method Post -Body @{ serverErrorRate = 0.1; appliedButGatewayTimeoutRate = 0.1 }
             $summary = Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
             $stats = Invoke-SimulatorApi $sim '/_simulator/stats'
@@ -180,15 +173,9 @@ Describe 'Soft delete under faults and crashes' {
 
     It 'resumes after kill -9 in the middle of a cluster run: every message moved once, counts add up' {
         $sim = Start-AirSimulator -ExtraArguments @('--generate', '300,4,900', '--seed', '5', '--latency-ms', '30', '--jitter-ms', '10')
-        $store = New-StorePath
+        $store = New-AirTestStorePath
         try {
-            $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$($env:AIR_MODULE_PATH)'
-`$null = Connect-AirService -TenantId '$($sim.tenantId)' -ClientId '$($app.clientId)' -ClientSecret (ConvertTo-SecureString '$($app.secrets[0])' -AsPlainText -Force) -AuthorityHost '$($sim.authority)' -GraphEndpoint '$($sim.graph)' -ExchangeEndpoint '$($sim.exchange)' -ActionStorePath '$store'
-Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
-"@
-            $p = Start-ChildPwsh -Script $script -Name 'kill'
+            $p = Start-ChildPwsh -Script (New-AirChildSessionScript $sim $store "Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null") -Name 'kill'
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             do { Start-Sleep -Milliseconds 100; $moves = (Invoke-SimulatorApi $sim '/_simulator/stats').totals.moves } while ($moves -lt 150 -and [DateTime]::UtcNow -lt $deadline -and -not $p.HasExited)
             $p.Kill($true)   # SIGKILL: no finally blocks, no journal flush beyond what was committed
@@ -197,7 +184,7 @@ Invoke-AirSoftDelete -AllMailboxes -Sender '$clusterSender' -Force | Out-Null
             $movedAtKill | Should -BeGreaterThan 0
             $movedAtKill | Should -BeLessThan 900 -Because 'the process must be killed mid-run for this test to mean anything'
 
-            Connect-To $sim $store
+            Connect-AirTestApp $sim $store
             $summary = Invoke-AirSoftDelete -AllMailboxes -Sender $clusterSender -Force | Where-Object { $_ -is [AirRemediation.AirRunSummary] }
             $summary.State | Should -Be 'Completed'
             $summary.Succeeded + $summary.AlreadyRemediated | Should -Be 900

@@ -91,11 +91,7 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
             var now = Now;
             // One cut per 200 ms: the 429s of one overshoot arrive together and describe one event.
             if (!slowStart && now - lastChange < 0.2) return;
-            Advance((long)(now * 10));
-            // Completions in the last second ≈ requests per second; early in a run the window is not a second old yet,
-            // and dividing by a full second would read a fraction of the real rate (and cut far below it).
-            var span = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
-            var achieved = slots.Sum() / span;
+            var achieved = Achieved(now);
             // In slow start the rate that overshot is the one sent at (more than the pacer's rate while the initial window
             // lasted); later, the lower of the pacer's rate and what it achieved (a rate never used is no basis to cut from).
             var basis = achieved <= 0 ? rate : slowStart ? achieved : Math.Min(rate, achieved);
@@ -118,13 +114,20 @@ internal sealed class AppRateLimiter(RetryOptions options, TimeProvider clock)
             // Grow only a rate that is being used (TCP's rule for a window that is not full): while the work cannot yet
             // fill it (sign-in, the first pages of users), doubling on the clock alone would reach several times the
             // service's limit unseen, and the first real burst would then overshoot it by all of that at once.
-            Advance((long)(now * 10));
-            var span = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
-            if (slots.Sum() / span < rate * 0.5) return;
+            if (Achieved(now) < rate * 0.5) return;
         }
         // After a cut: back quickly (10% a second) to 90% of the rate the service last refused, then 2% a second beyond it.
         var step = slowStart ? 2 : rate < ceiling * 0.9 ? 1.1 : 1.02;
         rate = Math.Min(options.MaxRate, rate * step);
+    }
+
+    /// <summary>Requests completed per second over the last second. Early in a run that second is not over yet, and
+    /// dividing by a full one would read a fraction of the real rate (and cut far below it).</summary>
+    private double Achieved(double now)
+    {
+        Advance((long)(now * 10));
+        var span = firstCompletion < 0 ? 1.0 : Math.Clamp(now - firstCompletion, 0.1, 1.0);
+        return slots.Sum() / span;
     }
 
     private void Advance(long slot)
